@@ -1,0 +1,62 @@
+"""The one module that knows which Airflow and cncf-kubernetes provider versions are installed.
+
+Versions are read once, at import, from the packages' own ``__version__`` (no metadata files are opened), and every
+import path or behaviour that differs between provider generations is chosen here from those versions. Nothing else
+in the package branches on versions: it imports the names below.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+from airflow import __version__ as _airflow_version
+from airflow.providers.cncf.kubernetes import __version__ as _provider_version
+from kubernetes.client import models as k8s
+from packaging.version import Version
+
+AIRFLOW_VERSION = Version(Version(_airflow_version).base_version)
+PROVIDER_VERSION = Version(Version(_provider_version).base_version)
+
+AIRFLOW_3 = AIRFLOW_VERSION >= Version("3.0.0")
+
+
+def _provider_at_least(version: str) -> bool:
+    return PROVIDER_VERSION >= Version(version)
+
+
+def _load(path: str) -> Any:
+    module_name, _, attribute = path.rpartition(".")
+    return getattr(importlib.import_module(module_name), attribute)
+
+
+if TYPE_CHECKING:  # type checkers see the newest provider's classes
+    from airflow.providers.cncf.kubernetes.hooks.kubernetes import KubernetesHook
+    from airflow.providers.cncf.kubernetes.operators.pod import KubernetesPodOperator
+    from airflow.providers.cncf.kubernetes.secret import Secret
+else:
+    # KubernetesPodOperator moved from operators.kubernetes_pod to operators.pod in 5.3.0 (the old one is gone in 10.0).
+    KubernetesPodOperator = _load(
+        "airflow.providers.cncf.kubernetes.operators.pod.KubernetesPodOperator"
+        if _provider_at_least("5.3.0")
+        else "airflow.providers.cncf.kubernetes.operators.kubernetes_pod.KubernetesPodOperator"
+    )
+
+    # Secret lived in Airflow core (airflow.kubernetes.secret) until provider 7.4.0; Airflow 3 has no airflow.kubernetes
+    Secret = _load(
+        "airflow.providers.cncf.kubernetes.secret.Secret"
+        if _provider_at_least("7.4.0")
+        else "airflow.kubernetes.secret.Secret"
+    )
+
+    KubernetesHook = _load("airflow.providers.cncf.kubernetes.hooks.kubernetes.KubernetesHook")
+
+__all__ = [
+    "AIRFLOW_3",
+    "AIRFLOW_VERSION",
+    "PROVIDER_VERSION",
+    "KubernetesHook",
+    "KubernetesPodOperator",
+    "Secret",
+    "k8s",
+]

@@ -1,0 +1,57 @@
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from pathlib import Path
+
+import pytest
+
+# Tests never read a real cluster's config or a Composer worker's environment unless they set it themselves.
+for _name in ("KUBECONFIG", "COMPOSER_ENVIRONMENT", "COMPOSER_VERSION", "COMPOSER_POD_GENERATION"):
+    os.environ.pop(_name, None)
+# A throwaway Airflow home, set before anything imports Airflow, so tests never touch ~/airflow.
+os.environ["AIRFLOW_HOME"] = tempfile.mkdtemp(prefix="composer-pod-airflow-home-")
+os.environ["AIRFLOW__CORE__LOAD_EXAMPLES"] = "False"
+
+OFFLINE_KUBECONFIG = {
+    "apiVersion": "v1",
+    "kind": "Config",
+    "clusters": [{"name": "offline", "cluster": {"server": "http://127.0.0.1:9"}}],
+    "users": [{"name": "offline", "user": {"token": "offline"}}],
+    "contexts": [{"name": "offline", "context": {"cluster": "offline", "user": "offline"}}],
+    "current-context": "offline",
+}
+
+
+@pytest.fixture
+def offline_kubeconfig(tmp_path: Path) -> str:
+    """A kube config that loads but points at a closed port: for building pods without a cluster."""
+    path = tmp_path / "kubeconfig"
+    path.write_text(json.dumps(OFFLINE_KUBECONFIG))
+    return str(path)
+
+
+@pytest.fixture
+def kubernetes_connection(monkeypatch: pytest.MonkeyPatch):
+    """Set ``kubernetes_default`` through an ``AIRFLOW_CONN_*`` variable, so no metadata database is needed."""
+
+    def _set(conn_id: str = "kubernetes_default", conn_type: str = "kubernetes", **extra: object) -> None:
+        value = json.dumps({"conn_type": conn_type, "extra": extra})
+        monkeypatch.setenv(f"AIRFLOW_CONN_{conn_id.upper()}", value)
+
+    return _set
+
+
+@pytest.fixture
+def log_text(caplog: pytest.LogCaptureFixture, capsys: pytest.CaptureFixture):
+    """Everything our code logged, whether Airflow routes logs through logging (2.x) or structlog to stdout (3.x)."""
+    import logging
+
+    caplog.set_level(logging.INFO)
+
+    def _read() -> str:
+        captured = capsys.readouterr()
+        return caplog.text + captured.out + captured.err
+
+    return _read

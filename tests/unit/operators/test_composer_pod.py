@@ -1,0 +1,192 @@
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+from airflow_provider_composer_pod import ComposerPodOperator, KubernetesPodOperator, k8s
+from airflow_provider_composer_pod.environment import DEFAULT_STARTUP_TIMEOUT_SECONDS
+from airflow_provider_composer_pod.hooks.composer_pod import ComposerPodHook
+
+OUR_TEMPLATE_FIELDS: set[str] = set()
+
+
+def test_template_fields_are_kpo_fields_plus_ours():
+    assert set(ComposerPodOperator.template_fields) == set(KubernetesPodOperator.template_fields) | OUR_TEMPLATE_FIELDS
+    assert len(ComposerPodOperator.template_fields) == len(set(ComposerPodOperator.template_fields))
+
+
+def test_task_id_and_image_are_enough():
+    op = ComposerPodOperator(task_id="pod-ex-minimum", image="ubuntu")
+
+    assert op.name == "pod-ex-minimum"
+    assert op.kubernetes_conn_id == "kubernetes_default"
+    assert op.startup_timeout_seconds == DEFAULT_STARTUP_TIMEOUT_SECONDS == 600
+    # Gaps stay gaps at construction: they are filled at execute, where a template or connection may fill them.
+    assert op.namespace is None
+    assert op.config_file is None
+
+
+def test_explicit_arguments_win():
+    op = ComposerPodOperator(
+        task_id="t",
+        image="ubuntu",
+        name="mine",
+        namespace="team-a",
+        startup_timeout_seconds=30,
+        kubernetes_conn_id="other",
+        config_file="/tmp/kc",
+    )
+
+    assert (op.name, op.namespace, op.startup_timeout_seconds) == ("mine", "team-a", 30)
+    assert (op.kubernetes_conn_id, op.config_file) == ("other", "/tmp/kc")
+
+
+def test_name_left_to_pod_template(tmp_path):
+    template = tmp_path / "pod.yaml"
+    template.write_text("apiVersion: v1\nkind: Pod\nmetadata:\n  name: from-template\n")
+
+    op = ComposerPodOperator(task_id="t", image="ubuntu", pod_template_file=str(template))
+
+    assert op.name is None
+
+
+def test_construction_does_no_file_or_network_io():
+    events: list[tuple[str, tuple]] = []
+    watching = [False]
+
+    def audit(event: str, args: tuple) -> None:
+        if watching[0] and event in ("open", "socket.connect", "socket.getaddrinfo", "os.listdir", "os.scandir"):
+            events.append((event, args))
+
+    sys.addaudithook(audit)
+    ComposerPodOperator(task_id="warm-up", image="ubuntu")  # first construction may import lazily
+    watching[0] = True
+    try:
+        for i in range(20):
+            ComposerPodOperator(task_id=f"task-{i}", image="ubuntu", cmds=["echo"], env_vars={"A": "b"})
+    finally:
+        watching[0] = False
+
+    assert events == []
+
+
+def _build(op: ComposerPodOperator) -> k8s.V1Pod:
+    return op.build_pod_request_obj()
+
+
+@pytest.mark.parametrize(
+    ("environ", "expected"),
+    [
+        pytest.param({}, "composer-user-workloads", id="outside-composer"),
+        pytest.param({"COMPOSER_ENVIRONMENT": "e", "COMPOSER_VERSION": "1.20.12"}, "default", id="composer-1"),
+        pytest.param(
+            {"COMPOSER_ENVIRONMENT": "e", "COMPOSER_VERSION": "2.9.7"}, "composer-user-workloads", id="composer-2"
+        ),
+        pytest.param(
+            {"COMPOSER_ENVIRONMENT": "e", "COMPOSER_VERSION": "3"}, "composer-user-workloads", id="composer-3"
+        ),
+    ],
+)
+def test_namespace_default_follows_generation(monkeypatch, offline_kubeconfig, environ, expected):
+    for key, value in environ.items():
+        monkeypatch.setenv(key, value)
+    op = ComposerPodOperator(task_id="t", image="ubuntu", config_file=offline_kubeconfig)
+
+    assert _build(op).metadata.namespace == expected
+
+
+def test_composer_generation_argument_overrides_detection(monkeypatch, offline_kubeconfig):
+    monkeypatch.setenv("COMPOSER_VERSION", "2.9.7")
+    op = ComposerPodOperator(task_id="t", image="ubuntu", config_file=offline_kubeconfig, composer_generation=1)
+
+    assert _build(op).metadata.namespace == "default"
+
+
+def test_connection_namespace_wins_over_composer_default(kubernetes_connection, offline_kubeconfig):
+    kubernetes_connection(namespace="from-connection")
+    op = ComposerPodOperator(task_id="t", image="ubuntu", config_file=offline_kubeconfig)
+
+    assert _build(op).metadata.namespace == "from-connection"
+
+
+def test_prefixed_connection_namespace_wins_too(kubernetes_connection, offline_kubeconfig):
+    kubernetes_connection(extra__kubernetes__namespace="prefixed")
+    op = ComposerPodOperator(task_id="t", image="ubuntu", config_file=offline_kubeconfig)
+
+    assert _build(op).metadata.namespace == "prefixed"
+
+
+def test_pod_template_namespace_wins(tmp_path, kubernetes_connection, offline_kubeconfig):
+    kubernetes_connection(namespace="from-connection")
+    template = tmp_path / "pod.yaml"
+    template.write_text(
+        yaml.safe_dump(
+            {
+                "apiVersion": "v1",
+                "kind": "Pod",
+                "metadata": {"name": "tpl", "namespace": "from-template"},
+                "spec": {"containers": [{"name": "base", "image": "ubuntu"}]},
+            }
+        )
+    )
+    op = ComposerPodOperator(task_id="t", pod_template_file=str(template), config_file=offline_kubeconfig)
+
+    pod = _build(op)
+
+    assert pod.metadata.namespace == "from-template"
+    assert pod.metadata.name.startswith("tpl")
+
+
+def test_full_pod_spec_namespace_wins(offline_kubeconfig):
+    spec = k8s.V1Pod(
+        metadata=k8s.V1ObjectMeta(name="full", namespace="from-spec"),
+        spec=k8s.V1PodSpec(containers=[k8s.V1Container(name="base", image="ubuntu")]),
+    )
+    op = ComposerPodOperator(task_id="t", full_pod_spec=spec, config_file=offline_kubeconfig)
+
+    assert _build(op).metadata.namespace == "from-spec"
+
+
+def test_derived_name_gets_kpo_suffix(offline_kubeconfig):
+    op = ComposerPodOperator(task_id="Ex_All.Configs", image="ubuntu", config_file=offline_kubeconfig)
+
+    name = _build(op).metadata.name
+
+    assert name.startswith("ex-all-configs-")
+    assert len(name) == len("ex-all-configs-") + 8
+
+
+def test_startup_timeout_reaches_the_schedule_timeout_too():
+    op = ComposerPodOperator(task_id="t", image="ubuntu")
+
+    assert getattr(op, "schedule_timeout_seconds", 600) == 600
+
+
+def test_hook_is_built_lazily_from_operator_fields():
+    op = ComposerPodOperator(
+        task_id="t",
+        image="ubuntu",
+        kubernetes_conn_id="c",
+        config_file="/x",
+        cluster_context="ctx",
+        in_cluster=False,
+        composer_generation=3,
+    )
+    assert "hook" not in op.__dict__
+
+    hook = op.hook
+
+    assert isinstance(hook, ComposerPodHook)
+    assert (hook.conn_id, hook.config_file, hook.cluster_context, hook.in_cluster) == ("c", "/x", "ctx", False)
+    assert hook.composer_environment.generation == 3
+
+
+def test_guide_example_dag_files_are_plain_python():
+    # The examples import only from our package and Airflow: no provider-version-specific paths.
+    for path in (Path(__file__).parents[3] / "example_dags").glob("*.py"):
+        text = path.read_text()
+        assert "airflow.providers.cncf" not in text, path.name
+        assert "airflow.kubernetes" not in text, path.name
