@@ -1,22 +1,27 @@
 """The one module that knows which Airflow and cncf-kubernetes provider versions are installed.
 
-Versions are read once, at import, from the packages' own ``__version__`` (no metadata files are opened), and every
-import path or behaviour that differs between provider generations is chosen here from those versions. Nothing else
-in the package branches on versions: it imports the names below.
+Versions are read once, at import, from the installed distributions' metadata (provider 4.x has no ``__version__``),
+and every import path or behaviour that differs between provider generations is chosen here from those versions,
+never by trying an import and catching the failure. Nothing else in the package branches on versions: it imports
+the names below.
 """
 
 from __future__ import annotations
 
 import importlib
+from importlib.metadata import version as _distribution_version
 from typing import TYPE_CHECKING, Any
 
-from airflow import __version__ as _airflow_version
-from airflow.providers.cncf.kubernetes import __version__ as _provider_version
 from kubernetes.client import models as k8s
 from packaging.version import Version
 
-AIRFLOW_VERSION = Version(Version(_airflow_version).base_version)
-PROVIDER_VERSION = Version(Version(_provider_version).base_version)
+
+def _installed(distribution: str) -> Version:
+    return Version(Version(_distribution_version(distribution)).base_version)
+
+
+AIRFLOW_VERSION = _installed("apache-airflow")
+PROVIDER_VERSION = _installed("apache-airflow-providers-cncf-kubernetes")
 
 AIRFLOW_3 = AIRFLOW_VERSION >= Version("3.0.0")
 
