@@ -9,6 +9,7 @@ the names below.
 from __future__ import annotations
 
 import importlib
+import inspect
 from importlib.metadata import version as _distribution_version
 from typing import TYPE_CHECKING, Any
 
@@ -56,6 +57,18 @@ else:
 
     KubernetesHook = _load("airflow.providers.cncf.kubernetes.hooks.kubernetes.KubernetesHook")
 
+# From 10.5 KubernetesHook takes conn_id *or* kubernetes_conn_id (default "kubernetes_default"), so conn_id=None quietly
+# meant kubernetes_default; before, None meant "no connection". Passing both keeps the older meaning everywhere.
+_HOOK_TAKES_KUBERNETES_CONN_ID = "kubernetes_conn_id" in inspect.signature(KubernetesHook.__init__).parameters
+
+
+def hook_connection_kwargs(conn_id: Any) -> dict:
+    """Keyword arguments that make KubernetesHook use exactly ``conn_id`` (None: no connection) on every version."""
+    if _HOOK_TAKES_KUBERNETES_CONN_ID:
+        return {"conn_id": conn_id, "kubernetes_conn_id": conn_id}
+    return {"conn_id": conn_id}
+
+
 __all__ = [
     "AIRFLOW_3",
     "AIRFLOW_VERSION",
@@ -63,5 +76,6 @@ __all__ = [
     "KubernetesHook",
     "KubernetesPodOperator",
     "Secret",
+    "hook_connection_kwargs",
     "k8s",
 ]

@@ -32,4 +32,47 @@ def get_provider_info() -> Dict[str, Any]:
                 "python-modules": ["airflow_provider_composer_pod.hooks.composer_pod"],
             }
         ],
+        # Airflow 3's UI builds the form from conn-fields / ui-field-behaviour, Airflow 2's from the hook's
+        # get_connection_form_widgets / get_ui_field_behaviour; tests/unit/hooks/test_connection_form.py keeps
+        # the two equal.
+        "connection-types": [
+            {
+                "hook-class-name": "airflow_provider_composer_pod.hooks.composer_pod.ComposerPodHook",
+                "hook-name": "Cloud Composer Pod",
+                "connection-type": "composer_pod",
+                "conn-fields": {
+                    "kube_config_path": {
+                        "label": "Kube config path",
+                        "schema": {"type": ["string", "null"], "default": "/home/airflow/composer_kube_config"},
+                    },
+                    "namespace": {
+                        "label": "Namespace",
+                        "schema": {"type": ["string", "null"], "default": "composer-user-workloads"},
+                    },
+                    "in_cluster": {"label": "In cluster configuration", "schema": {"type": ["boolean", "null"]}},
+                    "cluster_context": {"label": "Cluster context", "schema": {"type": ["string", "null"]}},
+                    "composer_generation": {
+                        "label": "Composer generation",
+                        "schema": {"type": ["string", "null"], "default": "auto"},
+                    },
+                    "disable_verify_ssl": {
+                        "label": "Disable SSL verification",
+                        "schema": {"type": ["boolean", "null"]},
+                    },
+                },
+                "ui-field-behaviour": {
+                    "hidden-fields": ["host", "schema", "login", "password", "port"],
+                    "relabeling": {
+                        "extra": "Extra (JSON; other KubernetesHook extras such as xcom_sidecar_container_image)"
+                    },
+                    "placeholders": {
+                        "kube_config_path": "/home/airflow/composer_kube_config",
+                        "namespace": "composer-user-workloads",
+                        "cluster_context": "the kube config's current context",
+                        "composer_generation": "auto, 1, 2 or 3",
+                        "extra": '{"xcom_sidecar_container_image": "alpine"}',
+                    },
+                },
+            }
+        ],
     }

@@ -3,42 +3,128 @@
 from __future__ import annotations
 
 import os
-from typing import Any, Optional, Union
+from functools import cached_property
+from typing import Any, Dict, Optional, Tuple, Union
 
-from airflow_provider_composer_pod.compat import KubernetesHook
+from airflow_provider_composer_pod.compat import KubernetesHook, hook_connection_kwargs
 from airflow_provider_composer_pod.environment import (
     COMPOSER_KUBE_CONFIG,
+    USER_WORKLOADS_NAMESPACE,
     ComposerEnvironment,
     detect_environment,
 )
-
-try:  # cached_property is in functools from Python 3.8; Airflow 2.6 still ships its own alias
-    from functools import cached_property
-except ImportError:  # pragma: no cover
-    from cached_property import cached_property  # type: ignore[no-redef]
+from airflow_provider_composer_pod.extras import FIELDS, as_bool, extra_field
 
 # Connection extras that already say how to reach the cluster; when any is set, we leave the choice to KubernetesHook.
 _CONNECTION_CONFIG_FIELDS = ("in_cluster", "kube_config_path", "kube_config")
+# Connections that may be absent, meaning "use the defaults" (as KubernetesHook 7+ treats kubernetes_default).
+_OPTIONAL_CONNECTIONS = ("kubernetes_default", "composer_pod_default")
+
+_HIDDEN_FIELDS = ["host", "schema", "login", "password", "port"]
+_RELABELING = {"extra": "Extra (JSON; other KubernetesHook extras such as xcom_sidecar_container_image)"}
+_PLACEHOLDERS = {
+    "kube_config_path": COMPOSER_KUBE_CONFIG,
+    "namespace": USER_WORKLOADS_NAMESPACE,
+    "cluster_context": "the kube config's current context",
+    "composer_generation": "auto, 1, 2 or 3",
+    "extra": '{"xcom_sidecar_container_image": "alpine"}',
+}
 
 
 class ComposerPodHook(KubernetesHook):
     """Talks to the Composer environment's own GKE cluster unless told otherwise.
 
-    It fills two gaps and never overrides what KubernetesHook would take: with no ``config_file`` argument and no
-    kube config in the connection, it uses ``/home/airflow/composer_kube_config`` where that file exists; with no
-    namespace in the connection, ``get_namespace()`` gives the detected generation's namespace.
+    It fills gaps and never overrides what KubernetesHook would take: with no ``config_file`` argument and no kube
+    config in the connection, it uses ``/home/airflow/composer_kube_config`` where that file exists; with no namespace
+    in the connection, ``get_namespace()`` gives the detected generation's namespace. Extras are read alike on every
+    provider version, prefixed or not, for both the ``kubernetes`` and the ``composer_pod`` connection types.
     """
+
+    conn_name_attr = "kubernetes_conn_id"
+    default_conn_name = "composer_pod_default"
+    conn_type = "composer_pod"
+    hook_name = "Cloud Composer Pod"
 
     composer_kube_config = COMPOSER_KUBE_CONFIG
 
-    def __init__(self, *args: Any, composer_generation: Union[int, str, None] = None, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
+    def __init__(
+        self,
+        conn_id: Optional[str] = default_conn_name,
+        *,
+        composer_generation: Union[int, str, None] = None,
+        **kwargs: Any,
+    ) -> None:
+        # Airflow builds a hook for the connection form's Test button as hook_class(kubernetes_conn_id=...).
+        conn_id = kwargs.pop("kubernetes_conn_id", conn_id)
+        super().__init__(**hook_connection_kwargs(conn_id), **kwargs)
         self.composer_generation = composer_generation
         self._config_source: Optional[str] = None
 
+    @classmethod
+    def get_connection_form_widgets(cls) -> Dict[str, Any]:
+        """Airflow 2 form; Airflow 3 reads ``conn-fields`` from get_provider_info (a test keeps both equal)."""
+        from flask_appbuilder.fieldwidgets import BS3TextFieldWidget
+        from flask_babel import lazy_gettext
+        from wtforms import BooleanField, StringField
+
+        return {
+            "kube_config_path": StringField(
+                lazy_gettext("Kube config path"), widget=BS3TextFieldWidget(), default=COMPOSER_KUBE_CONFIG
+            ),
+            "namespace": StringField(
+                lazy_gettext("Namespace"), widget=BS3TextFieldWidget(), default=USER_WORKLOADS_NAMESPACE
+            ),
+            "in_cluster": BooleanField(lazy_gettext("In cluster configuration")),
+            "cluster_context": StringField(lazy_gettext("Cluster context"), widget=BS3TextFieldWidget()),
+            "composer_generation": StringField(
+                lazy_gettext("Composer generation"), widget=BS3TextFieldWidget(), default="auto"
+            ),
+            "disable_verify_ssl": BooleanField(lazy_gettext("Disable SSL verification")),
+        }
+
+    @classmethod
+    def get_ui_field_behaviour(cls) -> Dict[str, Any]:
+        return {
+            "hidden_fields": list(_HIDDEN_FIELDS),
+            "relabeling": dict(_RELABELING),
+            "placeholders": dict(_PLACEHOLDERS),
+        }
+
+    @cached_property
+    def conn_extras(self) -> Dict[str, Any]:
+        """The known extras, each under its plain and its ``extra__kubernetes__`` name, so every provider finds it."""
+        raw: Dict[str, Any] = {}
+        if self.conn_id:
+            raw = self._connection_extras(self.conn_id)
+        known = {name: value for name in FIELDS if (value := extra_field(raw, name)) is not None}
+        if self.config_file and (known.get("kube_config") or as_bool(known.get("in_cluster"))):
+            # KubernetesHook 10.5+ rejects this as "mutually exclusive"; earlier providers let config_file win.
+            self.log.warning(
+                "config_file=%s is given, so connection %r's in-cluster or inline kube config is ignored.",
+                self.config_file,
+                self.conn_id,
+            )
+            known.pop("kube_config", None)
+            known.pop("in_cluster", None)
+        return {**known, **{f"extra__kubernetes__{name}": value for name, value in known.items()}}
+
+    def _connection_extras(self, conn_id: str) -> Dict[str, Any]:
+        from airflow.exceptions import AirflowNotFoundException
+
+        try:
+            return dict(self.get_connection(conn_id).extra_dejson)
+        except AirflowNotFoundException:
+            if conn_id not in _OPTIONAL_CONNECTIONS:
+                raise
+            self.log.info("Connection %r does not exist; using the defaults instead.", conn_id)
+            return {}
+
     @cached_property
     def composer_environment(self) -> ComposerEnvironment:
-        return detect_environment(generation=self.composer_generation)
+        generation = self.composer_generation
+        if generation is None and self.conn_id:
+            generation = self._get_field("composer_generation")
+        return detect_environment(generation=generation)
 
     def _connection_field(self, field: str) -> Any:
         return self._get_field(field) if self.conn_id else None
@@ -70,3 +156,9 @@ class ComposerPodHook(KubernetesHook):
     def get_namespace(self) -> Optional[str]:
         """The connection's namespace, else the Composer generation's (KPO asks only when the pod has none)."""
         return self._connection_field("namespace") or self.composer_environment.default_namespace
+
+    def test_connection(self) -> Tuple[bool, str]:
+        """Answer the UI's Test button and ``airflow connections test`` with a clear yes or no."""
+        from airflow_provider_composer_pod.connection_check import check_connection
+
+        return check_connection(self)

@@ -71,3 +71,55 @@ def test_namespace_from_connection_else_generation(kubernetes_connection, monkey
     kubernetes_connection(namespace="mine")
 
     assert ComposerPodHook(conn_id="kubernetes_default", composer_generation=1).get_namespace() == "mine"
+
+
+def test_composer_pod_connection_type_extras_are_read(kubernetes_connection, offline_kubeconfig):
+    kubernetes_connection(
+        "composer_pod_default",
+        conn_type="composer_pod",
+        extra__composer_pod__kube_config_path=offline_kubeconfig,
+        extra__composer_pod__namespace="team",
+        composer_generation="1",
+    )
+    hook = ComposerPodHook()
+
+    assert hook.conn_id == "composer_pod_default"
+    assert hook.get_namespace() == "team"
+    assert hook.composer_environment.generation == 1
+    assert hook.get_conn().configuration.host == "http://127.0.0.1:9"
+
+
+def test_missing_default_connection_means_defaults(monkeypatch, log_text):
+    monkeypatch.delenv("AIRFLOW_CONN_KUBERNETES_DEFAULT", raising=False)
+    hook = ComposerPodHook(conn_id="kubernetes_default")
+
+    assert hook.get_namespace() == "composer-user-workloads"
+    assert "Connection 'kubernetes_default' does not exist; using the defaults instead." in log_text()
+
+
+def test_missing_named_connection_is_an_error():
+    from airflow.exceptions import AirflowNotFoundException
+
+    hook = ComposerPodHook(conn_id="no_such_connection")
+
+    with pytest.raises(AirflowNotFoundException):
+        hook.get_namespace()
+
+
+def test_explicit_config_file_beats_in_cluster_connection(kubernetes_connection, offline_kubeconfig, log_text):
+    kubernetes_connection(in_cluster=True)
+    hook = ComposerPodHook(conn_id="kubernetes_default", config_file=offline_kubeconfig)
+
+    client = hook.get_conn()
+
+    assert client.configuration.host == "http://127.0.0.1:9"
+    assert hook.is_in_cluster is False
+    assert "in-cluster or inline kube config is ignored" in log_text()
+
+
+def test_extras_reach_kubernetes_hook_under_both_names(kubernetes_connection):
+    kubernetes_connection(extra__composer_pod__cluster_context="ctx", disable_verify_ssl="true")
+    hook = ComposerPodHook(conn_id="kubernetes_default")
+
+    assert hook.conn_extras["cluster_context"] == hook.conn_extras["extra__kubernetes__cluster_context"] == "ctx"
+    assert hook.conn_extras["disable_verify_ssl"] == "true"
