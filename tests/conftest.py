@@ -1,7 +1,9 @@
 from __future__ import annotations
 
+import atexit
 import json
 import os
+import shutil
 import tempfile
 from pathlib import Path
 
@@ -12,6 +14,7 @@ for _name in ("KUBECONFIG", "COMPOSER_ENVIRONMENT", "COMPOSER_VERSION", "COMPOSE
     os.environ.pop(_name, None)
 # A throwaway Airflow home, set before anything imports Airflow, so tests never touch ~/airflow.
 os.environ["AIRFLOW_HOME"] = tempfile.mkdtemp(prefix="composer-pod-airflow-home-")
+atexit.register(shutil.rmtree, os.environ["AIRFLOW_HOME"], True)
 os.environ["AIRFLOW__CORE__LOAD_EXAMPLES"] = "False"
 
 OFFLINE_KUBECONFIG = {

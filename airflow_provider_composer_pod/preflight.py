@@ -1,0 +1,137 @@
+"""Fail fast, before a pod exists, when it references a Secret, ConfigMap or key that is missing.
+
+Stock KPO creates the pod anyway, and it then waits in ``CreateContainerConfigError`` until the startup timeout. We
+read each referenced object once, and say exactly what is missing and how to create it for the Composer generation.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass
+from typing import Any, Dict, Iterable, List, Optional, Set, Tuple
+
+from airflow.exceptions import AirflowException
+
+
+class ComposerPodPreflightError(AirflowException):
+    """The pod would not start: something it references does not exist."""
+
+
+@dataclass(frozen=True)
+class Reference:
+    kind: str  # "Secret" or "ConfigMap"
+    name: str
+    key: Optional[str]
+    used_by: str  # where the pod uses it, e.g. "env SQL_CONN of container base"
+
+
+def _attr(obj: Any, name: str) -> Any:
+    return obj.get(name) if isinstance(obj, dict) else getattr(obj, name, None)
+
+
+def pod_references(pod: Any) -> List[Reference]:
+    """Every required (non-``optional``) Secret and ConfigMap the pod's containers and volumes use."""
+    spec = _attr(pod, "spec")
+    refs: List[Reference] = []
+    containers = [*(_attr(spec, "init_containers") or []), *(_attr(spec, "containers") or [])]
+    for container in containers:
+        where = f"container {_attr(container, 'name')}"
+        for env in _attr(container, "env") or []:
+            source = _attr(env, "value_from")
+            for kind, ref in (
+                ("Secret", _attr(source, "secret_key_ref")),
+                ("ConfigMap", _attr(source, "config_map_key_ref")),
+            ):
+                if ref is not None and not _attr(ref, "optional"):
+                    refs.append(
+                        Reference(kind, _attr(ref, "name"), _attr(ref, "key"), f"env {_attr(env, 'name')} of {where}")
+                    )
+        for env_from in _attr(container, "env_from") or []:
+            for kind, ref in (
+                ("Secret", _attr(env_from, "secret_ref")),
+                ("ConfigMap", _attr(env_from, "config_map_ref")),
+            ):
+                if ref is not None and not _attr(ref, "optional"):
+                    refs.append(Reference(kind, _attr(ref, "name"), None, f"envFrom of {where}"))
+    for volume in _attr(spec, "volumes") or []:
+        where = f"volume {_attr(volume, 'name')}"
+        secret, config_map = _attr(volume, "secret"), _attr(volume, "config_map")
+        for kind, source, name_field in (("Secret", secret, "secret_name"), ("ConfigMap", config_map, "name")):
+            if source is None or _attr(source, "optional"):
+                continue
+            items = _attr(source, "items") or []
+            keys: Iterable[Optional[str]] = [_attr(item, "key") for item in items] or [None]
+            refs.extend(Reference(kind, _attr(source, name_field), key, where) for key in keys)
+    return refs
+
+
+def how_to_create(ref: Reference, namespace: str, generation: Optional[int], *, add_key: bool = False) -> str:
+    """The command that creates the object (or adds the key), in the form the Composer generation allows."""
+    key = ref.key or "KEY"
+    if generation == 3:
+        environment = os.environ.get("COMPOSER_ENVIRONMENT", "ENVIRONMENT")
+        location = os.environ.get("COMPOSER_LOCATION", "LOCATION")
+        noun, flag = (
+            ("user-workloads-secrets", "--secret-file-path")
+            if ref.kind == "Secret"
+            else ("user-workloads-config-maps", "--config-map-file-path")
+        )
+        verb = "update" if add_key else "create"
+        return (
+            f"write a {ref.kind} manifest named {ref.name} with key {key}, then run: gcloud composer environments "
+            f"{noun} {verb} --environment {environment} --location {location} {flag} {ref.name}.yaml"
+        )
+    if add_key:
+        field = "stringData" if ref.kind == "Secret" else "data"
+        resource = "secret" if ref.kind == "Secret" else "configmap"
+        patch = json.dumps({field: {key: "VALUE"}})
+        return f"kubectl patch {resource} {ref.name} -n {namespace} --type merge -p '{patch}'"
+    noun = "secret generic" if ref.kind == "Secret" else "configmap"
+    return f"kubectl create {noun} {ref.name} --from-literal {key}=VALUE -n {namespace}"
+
+
+def check_references(read: Any, namespace: str, refs: List[Reference], generation: Optional[int], log: Any) -> None:
+    """Read each referenced object once (``read(kind, name, namespace)`` returns its keys, or None when missing).
+
+    ``read`` raises the client's ApiException for anything else; a 403 skips the check with one info line, because
+    RBAC may forbid reading Secrets while still letting pods use them.
+    """
+    from kubernetes.client.exceptions import ApiException
+
+    keys_by_object: Dict[Tuple[str, str], Optional[List[str]]] = {}
+    unreadable: Set[Tuple[str, str]] = set()
+    problems: List[str] = []
+    for ref in refs:
+        target = (ref.kind, ref.name)
+        if target not in keys_by_object and target not in unreadable:
+            try:
+                keys_by_object[target] = read(ref.kind, ref.name, namespace)
+            except ApiException as error:
+                if error.status != 403:
+                    raise
+                log.info(
+                    "Pre-flight: not allowed to read %s %s in namespace %s (403), so its existence is not checked.",
+                    ref.kind,
+                    ref.name,
+                    namespace,
+                )
+                unreadable.add(target)
+        if target in unreadable:
+            continue
+        keys = keys_by_object[target]
+        if keys is None:
+            problems.append(
+                f"{ref.kind} {ref.name!r} (used by {ref.used_by}) does not exist in namespace {namespace}. "
+                f"Create it: {how_to_create(ref, namespace, generation)}"
+            )
+        elif ref.key is not None and ref.key not in keys:
+            problems.append(
+                f"{ref.kind} {ref.name!r} in namespace {namespace} has no key {ref.key!r} (used by {ref.used_by}; "
+                f"it has: {', '.join(sorted(keys)) or 'no keys'}). "
+                f"Add it: {how_to_create(ref, namespace, generation, add_key=True)}"
+            )
+    if problems:
+        raise ComposerPodPreflightError(
+            "The pod was not created because it would wait in CreateContainerConfigError:\n- " + "\n- ".join(problems)
+        )
