@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from functools import cached_property
 from typing import TYPE_CHECKING, Any, Optional, Sequence, Union
 
 from airflow_provider_composer_pod.compat import KubernetesPodOperator
+from airflow_provider_composer_pod.diagnosis import describe_failure
 from airflow_provider_composer_pod.environment import DEFAULT_STARTUP_TIMEOUT_SECONDS
-from airflow_provider_composer_pod.hooks.composer_pod import ComposerPodHook, cached_property
+from airflow_provider_composer_pod.hooks.composer_pod import ComposerPodHook
 from airflow_provider_composer_pod.naming import pod_name_from_task_id
+from airflow_provider_composer_pod.preflight import check_references, object_keys, pod_references
 
 if TYPE_CHECKING:
     from airflow.sdk.definitions.context import Context
@@ -72,3 +75,30 @@ class ComposerPodOperator(KubernetesPodOperator):
         self.hook.resolve_config_source()
         self.config_file = self.hook.config_file
         return super().execute(context)
+
+    def get_or_create_pod(self, pod_request_obj: Any, context: Context, *args: Any, **kwargs: Any) -> Any:
+        # Pre-flight: a pod that references a missing Secret, ConfigMap or key would sit in
+        # CreateContainerConfigError until the startup timeout; fail now, before anything is created.
+        check_references(
+            object_keys(self.client),
+            pod_request_obj.metadata.namespace,
+            pod_references(pod_request_obj),
+            self.hook.composer_environment.generation,
+            self.log,
+        )
+        return super().get_or_create_pod(pod_request_obj, context, *args, **kwargs)
+
+    def cleanup(self, *args: Any, **kwargs: Any) -> Any:
+        # KPO's failure says only "Pod X returned a failure" before a pod dump; lead with what went wrong.
+        from airflow.exceptions import AirflowException, AirflowSkipException
+
+        try:
+            return super().cleanup(*args, **kwargs)
+        except AirflowSkipException:
+            raise
+        except AirflowException as error:
+            remote_pod = kwargs.get("remote_pod", args[1] if len(args) > 1 else None)
+            summary = describe_failure(remote_pod, self.base_container_name)
+            if summary is None:
+                raise
+            raise AirflowException(f"{summary}. {error}") from error
