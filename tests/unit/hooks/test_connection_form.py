@@ -55,6 +55,7 @@ def test_airflow_sees_the_same_form():
     manager.initialize_providers_hooks()
 
     assert manager.hooks["composer_pod"].hook_class_name.endswith("ComposerPodHook")
-    assert manager.field_behaviours["composer_pod"]["hidden_fields"] == ComposerPodHook.get_ui_field_behaviour()[
-        "hidden_fields"
-    ]
+    assert (
+        manager.field_behaviours["composer_pod"]["hidden_fields"]
+        == ComposerPodHook.get_ui_field_behaviour()["hidden_fields"]
+    )

@@ -1,0 +1,1 @@
+"""The ``composer-pod`` command line."""

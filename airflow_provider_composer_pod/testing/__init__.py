@@ -1,0 +1,39 @@
+"""A Kubernetes API emulator for tests: kube-apiserver, scheduler and kubelet as one in-process test double.
+
+Start it, point any client at ``emulator.kubeconfig_path``, and pods run through a simulated lifecycle with
+real-looking status, Events, logs and exec::
+
+    from airflow_provider_composer_pod.testing import KubernetesEmulator
+
+    with KubernetesEmulator() as emu:
+        emu.scenario(image="busybox", pull_delay=2.0)
+        ...  # kubernetes / kubernetes_asyncio / kubectl with KUBECONFIG=emu.kubeconfig_path
+
+Images are never pulled and nothing is isolated: commands run in a built-in shell interpreter (or, opt-in, as
+host subprocesses). It is a test double, not a cluster. This package imports neither Airflow nor aiohttp until
+an emulator is created, so importing it is cheap.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+_EXPORTS = {
+    "KubernetesEmulator": "airflow_provider_composer_pod.testing.emulator",
+    "PodScenario": "airflow_provider_composer_pod.testing.scenarios",
+    "ContainerContext": "airflow_provider_composer_pod.testing.runtime",
+    "RequestRecord": "airflow_provider_composer_pod.testing.recording",
+    "FaultInjector": "airflow_provider_composer_pod.testing.faults",
+}
+
+__all__ = list(_EXPORTS)
+
+
+def __getattr__(name: str) -> Any:
+    module_name = _EXPORTS.get(name)
+    if module_name is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(module_name), name)
+    globals()[name] = value
+    return value

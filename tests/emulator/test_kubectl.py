@@ -1,0 +1,85 @@
+"""kubectl against the emulator: discovery, Table output, logs and exec (WebSocket v5).
+
+kubectl (client-go) only sends bearer tokens over TLS, so these tests use an HTTPS emulator.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+from typing import Any, List
+
+import pytest
+from kubernetes import client
+
+from airflow_provider_composer_pod.testing import KubernetesEmulator
+
+NS = "composer-user-workloads"
+KUBECTL = shutil.which("kubectl")
+pytestmark = pytest.mark.skipif(KUBECTL is None, reason="kubectl is not installed")
+
+
+@pytest.fixture(scope="module")
+def _tls_emulator() -> Any:
+    with KubernetesEmulator(https=True, namespace=NS) as emulator:
+        yield emulator
+
+
+@pytest.fixture
+def k8s_emulator(_tls_emulator: Any) -> Any:
+    _tls_emulator.reset()
+    return _tls_emulator
+
+
+@pytest.fixture
+def core(k8s_emulator: Any) -> Any:
+    api_client = k8s_emulator.kubernetes_client()
+    yield client.CoreV1Api(api_client)
+    api_client.close()
+
+
+def _kubectl(k8s_emulator: Any, *args: str) -> subprocess.CompletedProcess[str]:
+    env = dict(os.environ, KUBECONFIG=k8s_emulator.kubeconfig_path, HOME=os.path.dirname(k8s_emulator.kubeconfig_path))
+    command: List[str] = [KUBECTL or "kubectl", "--request-timeout=10s", *args]
+    return subprocess.run(command, env=env, capture_output=True, text=True, timeout=30)
+
+
+def test_kubectl_get_logs_exec(k8s_emulator: Any, core: Any, make_pod: Any) -> None:
+    body = make_pod("kubectl-pod", "echo hello from pod; sleep 30")
+    core.create_namespaced_pod(NS, body)
+    k8s_emulator.wait_for_pod("kubectl-pod", phases=("Running",))
+
+    get = _kubectl(k8s_emulator, "get", "pods")
+    logs = _kubectl(k8s_emulator, "logs", "kubectl-pod")
+    exec_ = _kubectl(k8s_emulator, "exec", "kubectl-pod", "--", "sh", "-c", "echo inside $HOSTNAME; exit 3")
+
+    assert get.returncode == 0, get.stderr
+    header, row = get.stdout.splitlines()[:2]
+    assert header.split() == ["NAME", "READY", "STATUS", "RESTARTS", "AGE"]
+    assert row.split()[:4] == ["kubectl-pod", "1/1", "Running", "0"]
+    assert logs.returncode == 0, logs.stderr
+    assert logs.stdout == "hello from pod\n"
+    assert exec_.stdout == "inside kubectl-pod\n"
+    assert exec_.returncode == 3, exec_.stderr
+    assert "command terminated with exit code 3" in exec_.stderr
+    exec_request = k8s_emulator.requests(path_contains="/exec")[-1]
+    assert exec_request.status == 101
+    assert exec_request.query["command"] == ["sh", "-c", "echo inside $HOSTNAME; exit 3"]
+
+
+def test_kubectl_get_secrets_and_wide_pods(k8s_emulator: Any, core: Any, make_pod: Any) -> None:
+    k8s_emulator.create_secret("db-creds", {"user": "u", "password": "p"})
+    core.create_namespaced_pod(NS, make_pod("done-pod", "true"))
+    k8s_emulator.wait_for_pod("done-pod")
+
+    secrets = _kubectl(k8s_emulator, "get", "secrets")
+    pods = _kubectl(k8s_emulator, "get", "pods", "-o", "wide")
+    missing = _kubectl(k8s_emulator, "get", "pod", "nope")
+
+    assert secrets.stdout.splitlines()[0].split() == ["NAME", "TYPE", "DATA", "AGE"]
+    assert secrets.stdout.splitlines()[1].split()[:3] == ["db-creds", "Opaque", "2"]
+    assert pods.stdout.splitlines()[1].split()[:3] == ["done-pod", "0/1", "Completed"]
+    assert "NODE" in pods.stdout.splitlines()[0]
+    assert missing.returncode == 1
+    assert 'Error from server (NotFound): pods "nope" not found' in missing.stderr

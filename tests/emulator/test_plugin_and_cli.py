@@ -1,0 +1,76 @@
+"""The pytest fixture's wiring and the ``composer-pod emulator`` command."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+from typing import Any
+
+import yaml
+from kubernetes import client, config
+
+NS = "composer-user-workloads"
+
+
+def test_fixture_sets_kubeconfig_and_airflow_connection(k8s_emulator: Any) -> None:
+    connection = json.loads(os.environ["AIRFLOW_CONN_KUBERNETES_DEFAULT"])
+
+    assert os.environ["KUBECONFIG"] == k8s_emulator.kubeconfig_path
+    assert connection == {
+        "conn_type": "kubernetes",
+        "extra": {"kube_config_path": k8s_emulator.kubeconfig_path, "namespace": NS},
+    }
+    kubeconfig = yaml.safe_load(open(k8s_emulator.kubeconfig_path))
+    assert kubeconfig["clusters"][0]["cluster"]["server"] == k8s_emulator.url
+    assert kubeconfig["users"][0]["user"]["token"] == k8s_emulator.token
+
+
+def test_reset_gives_fresh_state(k8s_emulator: Any, core: Any, make_pod: Any) -> None:
+    core.create_namespaced_pod(NS, make_pod("stale", "sleep 30"))
+    k8s_emulator.scenario(image="*", exit_code=9)
+    k8s_emulator.deny("list", "pods")
+    k8s_emulator.faults.fail_requests(5)
+
+    k8s_emulator.reset()
+
+    assert core.list_namespaced_pod(NS).items == []
+    assert k8s_emulator.scenarios() == []
+    assert k8s_emulator.requests(method="POST") == []
+    assert [r.path for r in k8s_emulator.requests()] == [f"/api/v1/namespaces/{NS}/pods"]
+
+
+def test_kubernetes_default_connection_works_through_airflow_hook(k8s_emulator: Any) -> None:
+    import pytest
+
+    hook_module = pytest.importorskip("airflow.providers.cncf.kubernetes.hooks.kubernetes")
+    k8s_emulator.create_config_map("via-hook", {"k": "v"}, namespace=NS)
+
+    hook = hook_module.KubernetesHook(conn_id="kubernetes_default")
+    names = [cm.metadata.name for cm in hook.core_v1_client.list_namespaced_config_map(NS).items]
+
+    assert hook.get_namespace() == NS
+    assert "via-hook" in names
+
+
+def test_cli_prints_kubeconfig_and_stops_on_sigint(tmp_path: Any) -> None:
+    kubeconfig = str(tmp_path / "kubeconfig.yaml")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "airflow_provider_composer_pod.testing.cli", "--kubeconfig", kubeconfig],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        first = proc.stdout.readline()  # type: ignore[union-attr]
+        api = client.CoreV1Api(config.new_client_from_config(kubeconfig))
+        names = [n.metadata.name for n in api.list_namespace().items]
+    finally:
+        proc.send_signal(signal.SIGINT)
+        code = proc.wait(timeout=15)
+
+    assert first == f"export KUBECONFIG={kubeconfig}\n"
+    assert "default" in names
+    assert code == 0
