@@ -16,6 +16,8 @@ for _name in ("KUBECONFIG", "COMPOSER_ENVIRONMENT", "COMPOSER_VERSION", "COMPOSE
 os.environ["AIRFLOW_HOME"] = tempfile.mkdtemp(prefix="composer-pod-airflow-home-")
 atexit.register(shutil.rmtree, os.environ["AIRFLOW_HOME"], True)
 os.environ["AIRFLOW__CORE__LOAD_EXAMPLES"] = "False"
+# End-to-end tests copy the DAGs they run here (Airflow 3 runs only DAGs from a configured bundle).
+os.environ["AIRFLOW__CORE__DAGS_FOLDER"] = os.path.join(os.environ["AIRFLOW_HOME"], "dags")
 
 OFFLINE_KUBECONFIG = {
     "apiVersion": "v1",

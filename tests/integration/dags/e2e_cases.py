@@ -1,0 +1,33 @@
+"""DAGs for the end-to-end tests: each shows one behaviour of ComposerPodOperator on the emulator."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from airflow import DAG
+
+from airflow_provider_composer_pod import ComposerPodOperator, k8s
+
+START = datetime(2024, 1, 1)
+
+with DAG(dag_id="e2e_exit_code", start_date=START, schedule=None, catchup=False):
+    ComposerPodOperator(task_id="fails", image="bash", cmds=["bash", "-c", "set -e; echo before; exit 3; echo after"])
+
+with DAG(dag_id="e2e_xcom", start_date=START, schedule=None, catchup=False):
+    ComposerPodOperator(
+        task_id="pushes",
+        image="bash",
+        cmds=["bash", "-c", "mkdir -p /airflow/xcom && echo '{\"rows\": 42}' > /airflow/xcom/return.json"],
+        do_xcom_push=True,
+    )
+
+with DAG(dag_id="e2e_config_map", start_date=START, schedule=None, catchup=False):
+    ComposerPodOperator(
+        task_id="reads-config",
+        image="bash",
+        cmds=["bash", "-c", "echo mode=$MODE region=$REGION"],
+        env_from=[k8s.V1EnvFromSource(config_map_ref=k8s.V1ConfigMapEnvSource(name="settings"))],
+    )
+
+with DAG(dag_id="e2e_keep_pod", start_date=START, schedule=None, catchup=False):
+    ComposerPodOperator(task_id="kept", image="bash", cmds=["echo", "kept"], on_finish_action="keep_pod")
