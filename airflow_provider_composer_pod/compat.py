@@ -9,6 +9,7 @@ the names below.
 from __future__ import annotations
 
 import importlib
+import importlib.util
 import inspect
 from importlib.metadata import version as _distribution_version
 from typing import TYPE_CHECKING, Any
@@ -69,10 +70,34 @@ def hook_connection_kwargs(conn_id: Any) -> dict:
     return {"conn_id": conn_id}
 
 
+# DagBag moved to airflow.dag_processing in Airflow 3; only Airflow 2's loads Airflow's own examples by default.
+_DAG_BAG = (
+    "airflow.dag_processing.dagbag.DagBag"
+    if importlib.util.find_spec("airflow.dag_processing.dagbag") is not None
+    else "airflow.models.dagbag.DagBag"
+)
+
+
+def dag_bag(dag_folder: str, **kwargs: Any) -> Any:
+    """A DagBag of ``dag_folder`` alone (no Airflow examples), on every Airflow version."""
+    cls = _load(_DAG_BAG)
+    accepted = inspect.signature(cls.__init__).parameters
+    if "include_examples" in accepted:
+        kwargs.setdefault("include_examples", False)
+    return cls(dag_folder, **{key: value for key, value in kwargs.items() if key in accepted})
+
+
+def mask_secret(value: Any) -> None:
+    """Register a value with Airflow's secrets masker (imported on first use: it pulls in the logging stack)."""
+    _load("airflow.sdk.log.mask_secret" if AIRFLOW_3 else "airflow.utils.log.secrets_masker.mask_secret")(value)
+
+
 __all__ = [
     "AIRFLOW_3",
     "AIRFLOW_VERSION",
     "PROVIDER_VERSION",
+    "dag_bag",
+    "mask_secret",
     "KubernetesHook",
     "KubernetesPodOperator",
     "Secret",

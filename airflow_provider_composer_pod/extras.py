@@ -24,6 +24,7 @@ FIELDS = (
     "xcom_sidecar_container_resources",
     "xcom_sidecar_container_security_context",
     "composer_generation",
+    "strict_validation",
 )
 
 

@@ -59,6 +59,7 @@ def get_provider_info() -> Dict[str, Any]:
                         "label": "Disable SSL verification",
                         "schema": {"type": ["boolean", "null"]},
                     },
+                    "strict_validation": {"label": "Strict Autopilot checks", "schema": {"type": ["boolean", "null"]}},
                 },
                 "ui-field-behaviour": {
                     "hidden-fields": ["host", "schema", "login", "password", "port"],

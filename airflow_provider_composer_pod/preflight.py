@@ -152,3 +152,29 @@ def object_keys(client: Any) -> Any:
         return [*(obj.data or {}), *(getattr(obj, "binary_data", None) or {})]
 
     return read
+
+
+# Only these literal arguments can hold something Autopilot or Composer rejects outright; a task without them skips
+# the construction-time check, which keeps DAG parsing at KPO's speed.
+_RULED_ARGUMENTS = ("container_resources", "affinity", "node_selector")
+
+
+def check_literals(task: Any) -> None:
+    """At construction: raise for literal values that Autopilot or Composer would reject (a DAG import error)."""
+    if not any(getattr(task, name, None) for name in _RULED_ARGUMENTS):
+        return
+    from airflow_provider_composer_pod.environment import detect_environment
+    from airflow_provider_composer_pod.validation import raise_for_errors, validate_operator
+
+    generation = detect_environment(generation=getattr(task, "composer_generation", None)).generation
+    strict = bool(getattr(task, "strict_validation", False))
+    raise_for_errors(validate_operator(task, generation=generation, strict=strict))
+
+
+def check_pod(pod: Any, *, client: Any, task_id: str, generation: Optional[int], strict: bool, log: Any) -> None:
+    """Before creation: the rules on the rendered pod (warning once per adjustment), then the references."""
+    from airflow_provider_composer_pod.validation import raise_for_errors, validate_pod
+
+    for finding in raise_for_errors(validate_pod(pod, task_id=task_id, generation=generation, strict=strict)):
+        log.warning("%s", finding.render())
+    check_references(object_keys(client), pod.metadata.namespace, pod_references(pod), generation, log)

@@ -80,6 +80,7 @@ class ComposerPodHook(KubernetesHook):
                 lazy_gettext("Composer generation"), widget=BS3TextFieldWidget(), default="auto"
             ),
             "disable_verify_ssl": BooleanField(lazy_gettext("Disable SSL verification")),
+            "strict_validation": BooleanField(lazy_gettext("Strict Autopilot checks")),
         }
 
     @classmethod
@@ -162,3 +163,35 @@ class ComposerPodHook(KubernetesHook):
         from airflow_provider_composer_pod.connection_check import check_connection
 
         return check_connection(self)
+
+    def create_or_replace_secret(self, manifest: Any) -> str:
+        """Write a :class:`~airflow_provider_composer_pod.manifests.SecretManifest`; ``"created"`` or ``"replaced"``."""
+        from airflow_provider_composer_pod.workload_objects import apply_manifest
+
+        return apply_manifest(self, manifest)
+
+    def create_or_replace_config_map(self, manifest: Any) -> str:
+        """Write a :class:`~airflow_provider_composer_pod.manifests.ConfigMapManifest`."""
+        from airflow_provider_composer_pod.workload_objects import apply_manifest
+
+        return apply_manifest(self, manifest)
+
+    def get_secret(self, name: str, namespace: Optional[str] = None) -> Any:
+        from airflow_provider_composer_pod.workload_objects import read_object
+
+        return read_object(self, "Secret", name, namespace)
+
+    def get_config_map(self, name: str, namespace: Optional[str] = None) -> Any:
+        from airflow_provider_composer_pod.workload_objects import read_object
+
+        return read_object(self, "ConfigMap", name, namespace)
+
+    def delete_secret(self, name: str, namespace: Optional[str] = None) -> bool:
+        from airflow_provider_composer_pod.workload_objects import delete_object
+
+        return delete_object(self, "Secret", name, namespace)
+
+    def delete_config_map(self, name: str, namespace: Optional[str] = None) -> bool:
+        from airflow_provider_composer_pod.workload_objects import delete_object
+
+        return delete_object(self, "ConfigMap", name, namespace)

@@ -8,9 +8,10 @@ from typing import TYPE_CHECKING, Any, Optional, Sequence, Union
 from airflow_provider_composer_pod.compat import KubernetesPodOperator
 from airflow_provider_composer_pod.diagnosis import describe_failure
 from airflow_provider_composer_pod.environment import DEFAULT_STARTUP_TIMEOUT_SECONDS
+from airflow_provider_composer_pod.extras import as_bool
 from airflow_provider_composer_pod.hooks.composer_pod import ComposerPodHook
 from airflow_provider_composer_pod.naming import pod_name_from_task_id
-from airflow_provider_composer_pod.preflight import check_references, object_keys, pod_references
+from airflow_provider_composer_pod.preflight import check_literals, check_pod
 
 if TYPE_CHECKING:
     from airflow.sdk.definitions.context import Context
@@ -33,8 +34,14 @@ class ComposerPodOperator(KubernetesPodOperator):
     - ``startup_timeout_seconds``: 600 rather than 120. On Composer 2 and 3 a pod can wait minutes for an Autopilot
       scale-up and then for a large image pull; 600 s is what Google's Composer guide uses. Pass your own to change.
 
+    Before the pod is created, the rendered pod is checked against GKE Autopilot's and Composer's rules (what would be
+    rejected fails; what Autopilot would silently change is logged once as a warning), and every Secret, ConfigMap and
+    key it references must exist. Literal values that would be rejected fail already when the DAG is parsed.
+
     :param composer_generation: 1, 2, 3 or ``"auto"`` (default): overrides the detected generation, as the
         ``COMPOSER_POD_GENERATION`` environment variable does.
+    :param strict_validation: treat what Autopilot would silently adjust (requests below a minimum, off-ratio, limits
+        different from requests) as errors. Default: the connection's ``strict_validation`` extra, else off.
     """
 
     template_fields: Sequence[str] = tuple(KubernetesPodOperator.template_fields)
@@ -47,6 +54,7 @@ class ComposerPodOperator(KubernetesPodOperator):
         kubernetes_conn_id: Optional[str] = "kubernetes_default",
         startup_timeout_seconds: int = DEFAULT_STARTUP_TIMEOUT_SECONDS,
         composer_generation: Union[int, str, None] = None,
+        strict_validation: Optional[bool] = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(
@@ -59,6 +67,8 @@ class ComposerPodOperator(KubernetesPodOperator):
             **kwargs,
         )
         self.composer_generation = composer_generation
+        self.strict_validation = strict_validation
+        check_literals(self)  # the one non-assignment: rejected literal values become DAG import errors (issue 6)
 
     @cached_property
     def hook(self) -> ComposerPodHook:
@@ -77,14 +87,18 @@ class ComposerPodOperator(KubernetesPodOperator):
         return super().execute(context)
 
     def get_or_create_pod(self, pod_request_obj: Any, context: Context, *args: Any, **kwargs: Any) -> Any:
-        # Pre-flight: a pod that references a missing Secret, ConfigMap or key would sit in
-        # CreateContainerConfigError until the startup timeout; fail now, before anything is created.
-        check_references(
-            object_keys(self.client),
-            pod_request_obj.metadata.namespace,
-            pod_references(pod_request_obj),
-            self.hook.composer_environment.generation,
-            self.log,
+        # Fail before anything exists: a pod Autopilot would reject, or one that would wait in
+        # CreateContainerConfigError for a missing Secret or ConfigMap until the startup timeout.
+        strict = self.strict_validation
+        if strict is None:
+            strict = bool(as_bool(self.hook._get_field("strict_validation")))
+        check_pod(
+            pod_request_obj,
+            client=self.client,
+            task_id=self.task_id,
+            generation=self.hook.composer_environment.generation,
+            strict=strict,
+            log=self.log,
         )
         return super().get_or_create_pod(pod_request_obj, context, *args, **kwargs)
 

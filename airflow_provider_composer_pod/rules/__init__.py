@@ -1,0 +1,192 @@
+"""The Autopilot and Composer rule table (``autopilot.yaml``), read once, on first use, never at import.
+
+The numbers live in the YAML file next to this module, each with its source URL and whether it was verified; this
+module only turns them into typed, read-only objects. Validation code asks :func:`rule_book` for them.
+"""
+
+from __future__ import annotations
+
+import pkgutil
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Any, Dict, Mapping, Optional, Tuple
+
+from airflow_provider_composer_pod.quantities import parse_quantity
+
+RESOURCES = ("cpu", "memory", "ephemeral-storage")
+GENERAL_PURPOSE = "general-purpose"
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One documented value: what it is, where it comes from, and whether someone read it there."""
+
+    value: Any
+    source: str
+    verified: bool
+    note: str = ""
+
+    @property
+    def citation(self) -> str:
+        """The source as a finding shows it: unverified rules say so."""
+        return self.source if self.verified else f"{self.source}; unverified, see rules/autopilot.yaml"
+
+
+@dataclass(frozen=True)
+class ClassRules:
+    """What Autopilot enforces for one compute class."""
+
+    name: str
+    selector: Optional[str]
+    defaults: Mapping[str, Entry]
+    minimums: Mapping[str, Entry]
+    maximums: Mapping[str, Entry]
+    ratio_min: Optional[Entry]
+    ratio_max: Optional[Entry]
+    cpu_increment: Optional[Entry]
+    limits_equal_requests: Optional[Entry]
+
+
+@dataclass(frozen=True)
+class GenerationRules:
+    """What a Composer generation adds on top of (or instead of) Autopilot."""
+
+    generation: int
+    autopilot: bool
+    entries: Mapping[str, Entry] = field(default_factory=dict)
+
+    def get(self, name: str) -> Optional[Entry]:
+        return self.entries.get(name)
+
+
+@dataclass(frozen=True)
+class RuleBook:
+    """The whole table: compute classes by name, generations by number, and the xcom sidecar's defaults."""
+
+    selector_key: str
+    classes: Mapping[str, ClassRules]
+    aliases: Mapping[str, str]
+    generations: Mapping[int, GenerationRules]
+    bursting: Mapping[str, ClassRules]
+    sidecar_name: str
+    sidecar_requests: Mapping[str, Entry]
+    minimum_scope: str
+    maximum_scope: str
+    sources: Mapping[str, str]
+
+    def compute_class(self, name: Optional[str], pod_bursting: bool = False) -> Optional[ClassRules]:
+        """The class called ``name`` (any alias, any case), or None when Autopilot has no such class."""
+        canonical = self.canonical_class(name)
+        if canonical is None:
+            return None
+        table = self.bursting if pod_bursting else self.classes
+        return table[canonical]
+
+    def canonical_class(self, name: Optional[str]) -> Optional[str]:
+        return self.aliases.get((name or "").strip().lower())
+
+    def generation(self, generation: Optional[int]) -> Optional[GenerationRules]:
+        return self.generations.get(generation) if generation is not None else None
+
+
+def _entry(raw: Any, *, quantity: bool = False) -> Optional[Entry]:
+    if raw is None:
+        return None
+    value = raw.get("value")
+    if quantity and value is not None:
+        value = parse_quantity(str(value), "rules")
+    return Entry(value, str(raw.get("source", "")), bool(raw.get("verified", False)), str(raw.get("note", "")))
+
+
+def _quantities(raw: Optional[Mapping[str, Any]]) -> Dict[str, Entry]:
+    entries: Dict[str, Entry] = {}
+    for resource, item in (raw or {}).items():
+        entry = _entry(item, quantity=True)
+        if entry is not None and entry.value is not None:
+            entries[resource] = entry
+    return entries
+
+
+def _enforced(entry: Optional[Entry]) -> Optional[Entry]:
+    return entry if entry is not None and entry.value is not None else None
+
+
+def _class_rules(name: str, raw: Mapping[str, Any]) -> ClassRules:
+    ratio = raw.get("ratio") or {}
+    selector = _entry(raw.get("selector"))
+    return ClassRules(
+        name=name,
+        selector=selector.value if selector else None,
+        defaults=_quantities(raw.get("default")),
+        minimums=_quantities(raw.get("minimum")),
+        maximums=_quantities(raw.get("maximum")),
+        ratio_min=_enforced(_entry(ratio.get("min"), quantity=True)),
+        ratio_max=_enforced(_entry(ratio.get("max"), quantity=True)),
+        cpu_increment=_enforced(_entry(raw.get("cpu_increment"), quantity=True)),
+        limits_equal_requests=_enforced(_entry(raw.get("limits_equal_requests"))),
+    )
+
+
+def _with_bursting(raw: Mapping[str, Any]) -> Mapping[str, Any]:
+    overrides = raw.get("with_pod_bursting") or {}
+    merged = dict(raw)
+    for key, value in overrides.items():
+        if isinstance(value, dict) and isinstance(merged.get(key), dict) and "value" not in value:
+            merged[key] = {**merged[key], **value}
+        else:
+            merged[key] = value
+    return merged
+
+
+def _generation_rules(number: int, raw: Mapping[str, Any]) -> GenerationRules:
+    entries = {key: entry for key, entry in ((k, _entry(v)) for k, v in raw.items()) if entry is not None}
+    for key in ("max_memory",):
+        if key in raw:
+            entries[key] = _entry(raw[key], quantity=True)  # type: ignore[assignment]
+    if "sidecars" in raw:
+        entries["sidecars_max"] = Entry(int(raw["sidecars"].get("max", 1)), entries["sidecars"].source, True)
+    autopilot = entries.get("autopilot")
+    return GenerationRules(number, bool(autopilot.value) if autopilot else False, entries)
+
+
+def parse_rule_book(data: Mapping[str, Any]) -> RuleBook:
+    """Build a :class:`RuleBook` from the YAML's mapping (tests feed their own)."""
+    classes: Dict[str, ClassRules] = {}
+    bursting: Dict[str, ClassRules] = {}
+    aliases: Dict[str, str] = {}
+    for name, raw in data["compute_classes"].items():
+        classes[name] = _class_rules(name, raw)
+        bursting[name] = _class_rules(name, _with_bursting(raw))
+        aliases[name.lower()] = name
+        for alias in raw.get("aliases") or ():
+            aliases[str(alias).lower()] = name
+    sidecar = data["xcom_sidecar"]
+    scopes = data.get("scopes") or {}
+    return RuleBook(
+        selector_key=data["compute_class_selector"]["value"],
+        classes=classes,
+        aliases=aliases,
+        generations={int(k): _generation_rules(int(k), v) for k, v in data["generations"].items()},
+        bursting=bursting,
+        sidecar_name=sidecar["name"]["value"],
+        sidecar_requests=_quantities(sidecar.get("requests")),
+        minimum_scope=str((scopes.get("minimum") or {}).get("value", "container")),
+        maximum_scope=str((scopes.get("maximum") or {}).get("value", "pod")),
+        sources=dict(data.get("sources") or {}),
+    )
+
+
+@lru_cache(maxsize=1)
+def rule_book() -> RuleBook:
+    """Read ``autopilot.yaml`` from the installed package (wheel, zip or source tree) once per process."""
+    import yaml  # Airflow depends on PyYAML; imported here so that importing this package stays cheap
+
+    raw = pkgutil.get_data(__name__, "autopilot.yaml")
+    if raw is None:  # pragma: no cover - only with a loader that cannot read data files
+        raise RuntimeError("airflow_provider_composer_pod/rules/autopilot.yaml is missing from the installation")
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    return parse_rule_book(yaml.load(raw, Loader=loader))  # a safe loader
+
+
+def known_classes() -> Tuple[str, ...]:
+    return tuple(rule_book().classes)

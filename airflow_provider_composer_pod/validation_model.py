@@ -1,0 +1,122 @@
+"""The shapes validation works on: findings, and a light view of a pod read from a V1Pod, a dict or an operator.
+
+Reading through a view (rather than building a V1Pod) is what keeps the construction-time check cheap.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Dict, List, Mapping, Optional
+
+ERROR = "error"
+ADJUSTED = "adjusted"
+NOTE = "note"
+LEVELS = (ERROR, ADJUSTED, NOTE)
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One thing Autopilot or Composer would do to (or say about) a task's pod."""
+
+    level: str
+    task_id: str
+    field: str
+    value: str
+    rule: str
+    source: str
+    fix: str
+    effective: Optional[str] = None
+
+    def render(self) -> str:
+        """One line naming the task, the field, the value, the rule, its source and the fix."""
+        runs_as = f", so it runs as {self.effective}" if self.effective is not None else ""
+        return (
+            f"task {self.task_id}: {self.field}={self.value} {self.rule}{runs_as} (source: {self.source}); {self.fix}"
+        )
+
+    def as_dict(self) -> Dict[str, Optional[str]]:
+        return {
+            "level": self.level,
+            "task_id": self.task_id,
+            "field": self.field,
+            "value": self.value,
+            "rule": self.rule,
+            "source": self.source,
+            "fix": self.fix,
+            "effective": self.effective,
+        }
+
+    def __str__(self) -> str:
+        return self.render()
+
+
+@dataclass
+class ContainerView:
+    """A container's name and raw resource values, exactly as given."""
+
+    name: str
+    requests: Mapping[str, Any]
+    limits: Mapping[str, Any]
+    sidecar: bool = False
+
+
+@dataclass
+class PodView:
+    """The parts of a pod the rules look at."""
+
+    namespace: Any = None
+    service_account_name: Any = None
+    affinity: Any = None
+    node_selector: Mapping[str, Any] = field(default_factory=dict)
+    containers: List[ContainerView] = field(default_factory=list)
+
+
+def attr(obj: Any, snake: str, camel: Optional[str] = None) -> Any:
+    """Read a field from a kubernetes model (snake_case attribute) or a dict (either spelling)."""
+    if obj is None:
+        return None
+    if isinstance(obj, Mapping):
+        value = obj.get(snake)
+        if value is None and camel is not None:
+            value = obj.get(camel)
+        return value
+    return getattr(obj, snake, None)
+
+
+def resources_of(resources: Any) -> ContainerView:
+    """Requests and limits from a V1ResourceRequirements or a dict (KPO accepts both)."""
+    return ContainerView("", dict(attr(resources, "requests") or {}), dict(attr(resources, "limits") or {}))
+
+
+def container_view(container: Any, *, sidecar: bool) -> ContainerView:
+    view = resources_of(attr(container, "resources"))
+    view.name = str(attr(container, "name") or "?")
+    view.sidecar = sidecar
+    return view
+
+
+def pod_view(pod: Any) -> PodView:
+    """A :class:`PodView` of a ``V1Pod`` or of a pod dict (API or Python spelling)."""
+    metadata = attr(pod, "metadata")
+    spec = attr(pod, "spec")
+    containers = list(attr(spec, "containers") or [])
+    return PodView(
+        namespace=attr(metadata, "namespace"),
+        service_account_name=attr(spec, "service_account_name", "serviceAccountName"),
+        affinity=attr(spec, "affinity"),
+        node_selector=dict(attr(spec, "node_selector", "nodeSelector") or {}),
+        containers=[container_view(c, sidecar=i > 0) for i, c in enumerate(containers)],
+    )
+
+
+def operator_view(task: Any) -> PodView:
+    """A :class:`PodView` of a KPO's literal arguments: no pod is built, nothing is read from outside."""
+    base = resources_of(getattr(task, "container_resources", None))
+    base.name = str(getattr(task, "base_container_name", None) or "base")
+    return PodView(
+        namespace=getattr(task, "namespace", None),
+        service_account_name=getattr(task, "service_account_name", None),
+        affinity=getattr(task, "affinity", None),
+        node_selector=dict(getattr(task, "node_selector", None) or {}),
+        containers=[base],
+    )
