@@ -1,0 +1,43 @@
+"""Register secret values with Airflow's secrets masker, so a value that reaches a task log shows as ``***``."""
+
+from __future__ import annotations
+
+import base64
+from typing import Callable, Union
+
+# Airflow's masker joins every pattern into one regex, recompiled on each new one: a 1 MiB file as a pattern costs
+# seconds and gigabytes, and would never match a log line whole anyway. Longer values are masked line by line.
+MAX_MASKED_LENGTH = 4096
+MAX_MASKED_LINES = 100
+
+
+def _airflow_mask_secret() -> Callable[..., None]:
+    # Imported lazily: the masker pulls in Airflow's logging stack, which parse-time imports must not pay for.
+    from airflow_provider_composer_pod.compat import mask_secret as airflow_mask_secret
+
+    return airflow_mask_secret
+
+
+def mask_secret(value: Union[str, bytes]) -> None:
+    """Mask the value, each of its lines and its base64 form: a key file is logged line by line, a manifest in base64.
+
+    Airflow's masker matches whole strings only and skips values shorter than its minimum length; binary values that
+    are not UTF-8 are masked in their base64 form only, and very long values by their first lines only.
+    """
+    raw = value.encode("utf-8") if isinstance(value, str) else bytes(value)
+    if not raw:
+        return
+    register = _airflow_mask_secret()
+    encoded = base64.b64encode(raw).decode("ascii")
+    if len(encoded) <= MAX_MASKED_LENGTH:
+        register(encoded)
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return
+    if len(text) <= MAX_MASKED_LENGTH:
+        register(text)
+    lines = [line.strip() for line in text.splitlines()]
+    for line in lines[:MAX_MASKED_LINES] if len(lines) > 1 else ():
+        if line and len(line) <= MAX_MASKED_LENGTH:
+            register(line)
