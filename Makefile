@@ -40,6 +40,10 @@ unit: venv
 
 test: lint typecheck unit
 
+# The main job: the guide's example DAGs, each through `airflow dags test`, on the embedded Kubernetes API emulator.
+demo: venv
+	$(VENV)/bin/composer-pod demo --dags example_dags
+
 bench: venv
 	$(PY) bench/parse_overhead.py
 
