@@ -495,7 +495,7 @@ def test_the_issue_example_reads_as_one_line():
 
     assert finding.render() == (
         "task ex-all-configs: container base resources.requests.memory=200Gi exceeds the Autopilot general-purpose "
-        f"maximum of 110Gi (source: {GKE}; unverified, see rules/autopilot.yaml); "
+        "maximum of 110Gi (source: https://cloud.google.com/composer/docs/composer-2/use-kubernetes-pod-operator); "
         "lower it or choose another compute class"
     )
 
