@@ -92,15 +92,47 @@ def mask_secret(value: Any) -> None:
     _load("airflow.sdk.log.mask_secret" if AIRFLOW_3 else "airflow.utils.log.secrets_masker.mask_secret")(value)
 
 
+def _accepted_arguments(cls: Any) -> frozenset:
+    names: set = set()
+    for klass in cls.__mro__:
+        if "__init__" in vars(klass):
+            names.update(inspect.signature(vars(klass)["__init__"]).parameters)
+    return frozenset(names - {"self", "args", "kwargs"})
+
+
+KPO_ARGUMENTS = _accepted_arguments(KubernetesPodOperator)
+
+
+# build_pod_request_obj(dry_run=True) (10.21+) builds a pod without asking the hook whether it runs in a cluster.
+_BUILD_TAKES_DRY_RUN = "dry_run" in inspect.signature(KubernetesPodOperator.build_pod_request_obj).parameters
+
+
+def build_pod_offline(task: Any) -> Any:
+    """The pod a KubernetesPodOperator would submit, built without loading a kube config or contacting a cluster."""
+    if _BUILD_TAKES_DRY_RUN:
+        return task.build_pod_request_obj(None, dry_run=True)
+    task.hook._is_in_cluster = False  # older providers ask the hook, which would load a kube config to answer
+    return task.build_pod_request_obj(None)
+
+
+def translate_arguments(kwargs: dict) -> dict:
+    """Legacy and newer KubernetesPodOperator arguments in the installed provider's words (see ``legacy``)."""
+    from airflow_provider_composer_pod.legacy import translate
+
+    return translate(kwargs, KPO_ARGUMENTS, str(PROVIDER_VERSION))
+
+
 __all__ = [
     "AIRFLOW_3",
     "AIRFLOW_VERSION",
     "PROVIDER_VERSION",
+    "build_pod_offline",
     "dag_bag",
     "mask_secret",
     "KubernetesHook",
     "KubernetesPodOperator",
     "Secret",
     "hook_connection_kwargs",
+    "translate_arguments",
     "k8s",
 ]

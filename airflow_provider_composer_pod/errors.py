@@ -17,7 +17,8 @@ class ComposerPodInputError(ValueError):
     """An argument, manifest field or command-line value that Kubernetes or Composer would reject.
 
     A ``ValueError`` so callers that already catch bad values keep working. The message names the parameter, the
-    value, the rule and the fix; with ``hide_value=True`` (secret data) the value is neither shown nor kept.
+    value, the rule and the fix; with ``hide_value=True`` (secret data) the value is neither shown nor kept. Pass
+    ``...`` as the value when the argument's presence, not its value, is the problem.
     """
 
     def __init__(self, parameter: str, value: Any, rule: str, fix: str, *, hide_value: bool = False) -> None:
@@ -25,5 +26,5 @@ class ComposerPodInputError(ValueError):
         self.value = None if hide_value else value
         self.rule = rule
         self.fix = fix
-        shown = " (value hidden)" if hide_value else "=" + _shown(value)
+        shown = " (value hidden)" if hide_value else "" if value is ... else "=" + _shown(value)
         super().__init__(f"{parameter}{shown} is not valid: {rule}. Fix: {fix}")

@@ -1,8 +1,8 @@
 """Load DAG files and build each pod task's pod offline, for the ``render`` and ``validate`` commands.
 
-No cluster is contacted: pods come from KPO's ``build_pod_request_obj(dry_run=True)``, which skips everything that
-needs kube credentials. Airflow prints its logs to stdout; while DAGs load and pods are built they go to stderr, so
-that the commands' own output stays clean enough to pipe.
+No cluster is contacted: pods come from ``compat.build_pod_offline`` (KPO's ``dry_run`` where it exists), which
+skips everything that needs kube credentials. Airflow prints its logs to stdout; while DAGs load and pods are built
+they go to stderr, so that the commands' own output stays clean enough to pipe.
 """
 
 from __future__ import annotations
@@ -56,12 +56,11 @@ def load_pod_tasks(path: str) -> LoadedDags:
 
 def build_pod(task: Any) -> Any:
     """The pod KPO would submit, before rendering, without a cluster; the random name suffix is left off."""
+    from airflow_provider_composer_pod.compat import build_pod_offline
+
     task.random_name_suffix = False  # a stable name makes the output comparable from run to run
     with quiet_stdout():
-        try:
-            return task.build_pod_request_obj(None, dry_run=True)
-        except TypeError:  # providers before dry_run existed
-            return task.build_pod_request_obj(None)
+        return build_pod_offline(task)
 
 
 def resolve_generation(requested: Optional[int]) -> Tuple[int, str]:

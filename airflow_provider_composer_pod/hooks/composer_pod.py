@@ -158,6 +158,9 @@ class ComposerPodHook(KubernetesHook):
         """The connection's namespace, else the Composer generation's (KPO asks only when the pod has none)."""
         return self._connection_field("namespace") or self.composer_environment.default_namespace
 
+    # KubernetesPodOperator 5.0 to 6.x ask _get_namespace(), which returned the connection's namespace or None.
+    _get_namespace = get_namespace
+
     def test_connection(self) -> Tuple[bool, str]:
         """Answer the UI's Test button and ``airflow connections test`` with a clear yes or no."""
         from airflow_provider_composer_pod.connection_check import check_connection

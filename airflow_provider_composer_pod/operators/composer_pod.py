@@ -5,7 +5,7 @@ from __future__ import annotations
 from functools import cached_property
 from typing import TYPE_CHECKING, Any, Optional, Sequence, Union
 
-from airflow_provider_composer_pod.compat import KubernetesPodOperator
+from airflow_provider_composer_pod.compat import KubernetesPodOperator, translate_arguments
 from airflow_provider_composer_pod.diagnosis import describe_failure
 from airflow_provider_composer_pod.environment import DEFAULT_STARTUP_TIMEOUT_SECONDS
 from airflow_provider_composer_pod.extras import as_bool
@@ -64,7 +64,8 @@ class ComposerPodOperator(KubernetesPodOperator):
             else pod_name_from_task_id(task_id),
             kubernetes_conn_id=kubernetes_conn_id,
             startup_timeout_seconds=startup_timeout_seconds,
-            **kwargs,
+            # Arguments of any provider era, in the installed provider's words (compat/legacy).
+            **translate_arguments(kwargs),
         )
         self.composer_generation = composer_generation
         self.strict_validation = strict_validation
@@ -85,6 +86,12 @@ class ComposerPodOperator(KubernetesPodOperator):
         self.hook.resolve_config_source()
         self.config_file = self.hook.config_file
         return super().execute(context)
+
+    def build_pod_request_obj(self, *args: Any, **kwargs: Any) -> Any:
+        pod = super().build_pod_request_obj(*args, **kwargs)
+        if not pod.metadata.namespace:  # provider 4.4 takes only the namespace argument, not the connection's
+            pod.metadata.namespace = self.hook.get_namespace()
+        return pod
 
     def get_or_create_pod(self, pod_request_obj: Any, context: Context, *args: Any, **kwargs: Any) -> Any:
         # Fail before anything exists: a pod Autopilot would reject, or one that would wait in
