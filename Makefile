@@ -9,7 +9,7 @@ LOCK := requirements/dev.lock
 # This machine sets PYTHONDONTWRITEBYTECODE; compiling at install time keeps imports (and the benchmarks) honest.
 UV_INSTALL := $(UV) pip install --quiet --python $(PY) --compile-bytecode
 
-.PHONY: help venv test lint typecheck unit demo bench lock clean
+.PHONY: help venv test lint typecheck unit demo bench lock clean test-matrix compat-table
 
 help:
 	@echo "make demo   run the example DAGs on the embedded Kubernetes API emulator"
@@ -46,6 +46,18 @@ demo: venv
 
 bench: venv
 	$(PY) bench/parse_overhead.py
+
+# Install matrix (noxfile.py): one venv per Python x Airflow x cncf-kubernetes cell, each with a Composer-like pip
+# install check, then the whole suite against the installed wheel; results in .matrix/, summarised as the README's
+# table. `make test-matrix CELLS="af2.6.3-k4.4.0-py3.8 af3.3.2-k10.25.0-py3.11"` runs some; `.venv/bin/nox -l` lists.
+CELLS ?=
+test-matrix: venv
+	PATH="$(abspath $(dir $(UV))):$$PATH" $(VENV)/bin/nox $(if $(CELLS),-s $(CELLS),-t matrix); status=$$?; \
+	$(PY) .ci/compat_table.py --print; exit $$status
+
+# Rewrite README.md's compatibility table (between the compat-table markers) from .matrix/.
+compat-table: venv
+	$(PY) .ci/compat_table.py
 
 # Re-resolve the development lock (Airflow 3.3.x with cncf-kubernetes 10.25.x) after editing requirements/dev.in.
 lock: | $(UV)
