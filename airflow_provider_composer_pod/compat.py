@@ -103,6 +103,15 @@ def _accepted_arguments(cls: Any) -> frozenset:
 KPO_ARGUMENTS = _accepted_arguments(KubernetesPodOperator)
 
 
+# Provider 4.4 converts container_resources and keeps the result as k8s_resources; 5.0+ keep container_resources.
+RESOURCES_ATTRIBUTE = "container_resources" if _provider_at_least("5.0.0") else "k8s_resources"
+
+
+def base_container_name(task: Any) -> str:
+    """The main container's name: an argument from provider 5.2, the class's BASE_CONTAINER_NAME before."""
+    return getattr(task, "base_container_name", None) or task.BASE_CONTAINER_NAME
+
+
 # build_pod_request_obj(dry_run=True) (10.21+) builds a pod without asking the hook whether it runs in a cluster.
 _BUILD_TAKES_DRY_RUN = "dry_run" in inspect.signature(KubernetesPodOperator.build_pod_request_obj).parameters
 
@@ -126,6 +135,8 @@ __all__ = [
     "AIRFLOW_3",
     "AIRFLOW_VERSION",
     "PROVIDER_VERSION",
+    "RESOURCES_ATTRIBUTE",
+    "base_container_name",
     "build_pod_offline",
     "dag_bag",
     "mask_secret",

@@ -22,6 +22,7 @@ _LEGACY_RESOURCE_KEYS = {
     "request_memory": ("requests", "memory"),
     "request_ephemeral_storage": ("requests", "ephemeral-storage"),
 }
+_SECTIONS = {"limits", "requests"}
 _FINISH_ACTIONS = {True: "delete_pod", False: "keep_pod"}
 
 
@@ -59,8 +60,14 @@ def translate(kwargs: Dict[str, Any], accepted: FrozenSet[str], installed: str) 
             kwargs["container_resources"] = resource_requirements(kwargs.pop("resources"))
         elif type(resources).__name__ == "V1ResourceRequirements":
             kwargs["container_resources"] = kwargs.pop("resources")
-    if _is_legacy_resources(kwargs.get("container_resources")):
-        kwargs["container_resources"] = resource_requirements(kwargs["container_resources"])
+    container_resources: Any = kwargs.get("container_resources")
+    if _is_legacy_resources(container_resources):
+        kwargs["container_resources"] = resource_requirements(container_resources)
+    elif isinstance(container_resources, dict) and container_resources and set(container_resources) <= _SECTIONS:
+        # {"requests": {...}, "limits": {...}}: 4.4 would misread it as legacy keys, 5.0+ pass it through as is.
+        from kubernetes.client import models as k8s
+
+        kwargs["container_resources"] = k8s.V1ResourceRequirements(**container_resources)
     if "node_selectors" in kwargs and "node_selectors" not in accepted:
         if kwargs.get("node_selector"):
             raise ComposerPodInputError(

@@ -6,6 +6,7 @@ read each referenced object once, and say exactly what is missing and how to cre
 
 from __future__ import annotations
 
+import base64
 import json
 import os
 from dataclasses import dataclass
@@ -91,7 +92,19 @@ def how_to_create(ref: Reference, namespace: str, generation: Optional[int], *, 
     return f"kubectl create {noun} {ref.name} --from-literal {key}=VALUE -n {namespace}"
 
 
-def check_references(read: Any, namespace: str, refs: List[Reference], generation: Optional[int], log: Any) -> None:
+NOT_CREATED = "The pod was not created because it would wait in CreateContainerConfigError:"
+CANNOT_START = "The pod cannot start, it waits in CreateContainerConfigError:"
+
+
+def check_references(
+    read: Any,
+    namespace: str,
+    refs: List[Reference],
+    generation: Optional[int],
+    log: Any,
+    *,
+    lead: str = NOT_CREATED,
+) -> None:
     """Read each referenced object once (``read(kind, name, namespace)`` returns its keys, or None when missing).
 
     ``read`` raises the client's ApiException for anything else; a 403 skips the check with one info line, because
@@ -132,14 +145,18 @@ def check_references(read: Any, namespace: str, refs: List[Reference], generatio
                 f"Add it: {how_to_create(ref, namespace, generation, add_key=True)}"
             )
     if problems:
-        raise ComposerPodPreflightError(
-            "The pod was not created because it would wait in CreateContainerConfigError:\n- " + "\n- ".join(problems)
-        )
+        raise ComposerPodPreflightError(lead + "\n- " + "\n- ".join(problems))
 
 
 def object_keys(client: Any) -> Any:
-    """A ``read`` for check_references over a CoreV1Api: the object's key names (never its values), None if missing."""
+    """A ``read`` for check_references over a CoreV1Api: the object's key names, None if missing.
+
+    A Secret's values are registered with Airflow's secrets masker as they are read, so that a container that prints
+    one (``echo $SQL_CONN``) shows ``***`` in the task log.
+    """
     from kubernetes.client.exceptions import ApiException
+
+    from airflow_provider_composer_pod.masking import mask_secret
 
     def read(kind: str, name: str, namespace: str) -> Optional[List[str]]:
         reader = client.read_namespaced_secret if kind == "Secret" else client.read_namespaced_config_map
@@ -149,6 +166,9 @@ def object_keys(client: Any) -> Any:
             if error.status == 404:
                 return None
             raise
+        if kind == "Secret":
+            for value in (obj.data or {}).values():
+                mask_secret(base64.b64decode(value))
         return [*(obj.data or {}), *(getattr(obj, "binary_data", None) or {})]
 
     return read
@@ -156,12 +176,14 @@ def object_keys(client: Any) -> Any:
 
 # Only these literal arguments can hold something Autopilot or Composer rejects outright; a task without them skips
 # the construction-time check, which keeps DAG parsing at KPO's speed.
-_RULED_ARGUMENTS = ("container_resources", "affinity", "node_selector")
+_RULED_ARGUMENTS = ("affinity", "node_selector")
 
 
 def check_literals(task: Any) -> None:
     """At construction: raise for literal values that Autopilot or Composer would reject (a DAG import error)."""
-    if not any(getattr(task, name, None) for name in _RULED_ARGUMENTS):
+    from airflow_provider_composer_pod.compat import RESOURCES_ATTRIBUTE
+
+    if not any(getattr(task, name, None) for name in (RESOURCES_ATTRIBUTE, *_RULED_ARGUMENTS)):
         return
     from airflow_provider_composer_pod.environment import detect_environment
     from airflow_provider_composer_pod.validation import raise_for_errors, validate_operator

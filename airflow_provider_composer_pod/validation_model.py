@@ -111,8 +111,10 @@ def pod_view(pod: Any) -> PodView:
 
 def operator_view(task: Any) -> PodView:
     """A :class:`PodView` of a KPO's literal arguments: no pod is built, nothing is read from outside."""
-    base = resources_of(getattr(task, "container_resources", None))
-    base.name = str(getattr(task, "base_container_name", None) or "base")
+    from airflow_provider_composer_pod.compat import RESOURCES_ATTRIBUTE, base_container_name
+
+    base = resources_of(getattr(task, RESOURCES_ATTRIBUTE, None))
+    base.name = str(base_container_name(task))
     return PodView(
         namespace=getattr(task, "namespace", None),
         service_account_name=getattr(task, "service_account_name", None),

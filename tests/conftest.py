@@ -50,13 +50,25 @@ def kubernetes_connection(monkeypatch: pytest.MonkeyPatch):
 
 @pytest.fixture
 def log_text(caplog: pytest.LogCaptureFixture, capsys: pytest.CaptureFixture):
-    """Everything our code logged, whether Airflow routes logs through logging (2.x) or structlog to stdout (3.x)."""
+    """Everything our code logged, once: Airflow 3 logs through structlog to stdout, Airflow 2 through logging (which
+    its handlers also print), so a record already printed is not counted twice."""
     import logging
 
     caplog.set_level(logging.INFO)
 
     def _read() -> str:
         captured = capsys.readouterr()
-        return caplog.text + captured.out + captured.err
+        return merged_log(captured.out + captured.err, caplog.records)
 
     return _read
+
+
+def merged_log(printed: str, records: list) -> str:
+    """What was printed, plus "<logger> <message>" for each log record that no printed line ends with."""
+    import re
+
+    def printed_as_a_line(message: str) -> bool:
+        return re.search(re.escape(message) + r"(\s+\[[\w.]+\] loc=\S+)?$", printed, re.MULTILINE) is not None
+
+    unprinted = [f"{r.name} {r.getMessage()}" for r in records if not printed_as_a_line(r.getMessage())]
+    return "\n".join([printed, *unprinted])

@@ -5,13 +5,22 @@ from __future__ import annotations
 from functools import cached_property
 from typing import TYPE_CHECKING, Any, Optional, Sequence, Union
 
-from airflow_provider_composer_pod.compat import KubernetesPodOperator, translate_arguments
+from airflow_provider_composer_pod.compat import KubernetesPodOperator, base_container_name, translate_arguments
 from airflow_provider_composer_pod.diagnosis import describe_failure
 from airflow_provider_composer_pod.environment import DEFAULT_STARTUP_TIMEOUT_SECONDS
 from airflow_provider_composer_pod.extras import as_bool
 from airflow_provider_composer_pod.hooks.composer_pod import ComposerPodHook
 from airflow_provider_composer_pod.naming import pod_name_from_task_id
-from airflow_provider_composer_pod.preflight import check_literals, check_pod
+from airflow_provider_composer_pod.preflight import (
+    CANNOT_START,
+    ComposerPodPreflightError,
+    check_literals,
+    check_pod,
+    check_references,
+    object_keys,
+    pod_references,
+)
+from airflow_provider_composer_pod.startup import fail_fast_while_pending
 
 if TYPE_CHECKING:
     from airflow.sdk.definitions.context import Context
@@ -45,6 +54,10 @@ class ComposerPodOperator(KubernetesPodOperator):
     """
 
     template_fields: Sequence[str] = tuple(KubernetesPodOperator.template_fields)
+    # Why the pod could not start, kept so that KPO's cleanup ("returned a failure") does not hide it.
+    _startup_failure: Optional[Exception] = None
+    # Seconds between looks at a Pending pod for states that waiting cannot fix.
+    pending_check_interval: float = 1.0
 
     def __init__(
         self,
@@ -109,6 +122,35 @@ class ComposerPodOperator(KubernetesPodOperator):
         )
         return super().get_or_create_pod(pod_request_obj, context, *args, **kwargs)
 
+    def await_pod_start(self, pod: Any, *args: Any, **kwargs: Any) -> Any:
+        # Second line of defence after the pre-flight: a Secret deleted (or a key removed) after the check leaves the
+        # pod in CreateContainerConfigError, which KPO would wait out until the startup timeout.
+        fail_fast_while_pending(
+            self.client,
+            pod,
+            timeout=self.startup_timeout_seconds,
+            interval=self.pending_check_interval,
+            on_config_error=lambda problem: self._fail_start(pod, problem),
+        )
+        return super().await_pod_start(pod, *args, **kwargs)
+
+    def _fail_start(self, pod: Any, problem: str) -> None:
+        generation = self.hook.composer_environment.generation
+        try:
+            check_references(
+                object_keys(self.client),
+                pod.metadata.namespace,
+                pod_references(pod),
+                generation,
+                self.log,
+                lead=CANNOT_START,
+            )
+        except ComposerPodPreflightError as error:
+            self._startup_failure = error
+            raise
+        self._startup_failure = ComposerPodPreflightError(f"{CANNOT_START}\n- {problem}")
+        raise self._startup_failure
+
     def cleanup(self, *args: Any, **kwargs: Any) -> Any:
         # KPO's failure says only "Pod X returned a failure" before a pod dump; lead with what went wrong.
         from airflow.exceptions import AirflowException, AirflowSkipException
@@ -118,8 +160,10 @@ class ComposerPodOperator(KubernetesPodOperator):
         except AirflowSkipException:
             raise
         except AirflowException as error:
+            if self._startup_failure is not None:
+                raise self._startup_failure from error
             remote_pod = kwargs.get("remote_pod", args[1] if len(args) > 1 else None)
-            summary = describe_failure(remote_pod, self.base_container_name)
+            summary = describe_failure(remote_pod, base_container_name(self))
             if summary is None:
                 raise
             raise AirflowException(f"{summary}. {error}") from error

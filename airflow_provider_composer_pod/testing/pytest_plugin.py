@@ -87,7 +87,13 @@ def k8s_emulator(request: Any, monkeypatch: Any) -> Iterator[Any]:
     monkeypatch.setenv("KUBECONFIG", emulator.kubeconfig_path)
     connection = {
         "conn_type": "kubernetes",
-        "extra": {"kube_config_path": emulator.kubeconfig_path, "namespace": USER_NAMESPACE},
+        # Both spellings: provider 4.x reads only the extra__kubernetes__ keys, later ones prefer the plain ones.
+        "extra": {
+            "kube_config_path": emulator.kubeconfig_path,
+            "namespace": USER_NAMESPACE,
+            "extra__kubernetes__kube_config_path": emulator.kubeconfig_path,
+            "extra__kubernetes__namespace": USER_NAMESPACE,
+        },
     }
     monkeypatch.setenv("AIRFLOW_CONN_KUBERNETES_DEFAULT", json.dumps(connection))
     yield emulator

@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 import json
-from typing import Any, Dict
+from typing import Any, Dict, Optional
 
 import pytest
-from kubernetes.stream import stream
+from kubernetes.stream import stream, ws_client
 
 NS = "composer-user-workloads"
 SIDECAR = "airflow-xcom-sidecar"
+V4 = "v4.channel.k8s.io"
+V5 = "v5.channel.k8s.io"
+# What the installed client offers when the caller sets no subprotocol: clients that define V5_CHANNEL_PROTOCOL
+# (36.0.3 does) offer "v5, v4"; older ones (23.6.0 to 31.0.0, which providers 4.4 to 9.x resolve to) offer v4 only.
+CLIENT_DEFAULT = V5 if hasattr(ws_client, "V5_CHANNEL_PROTOCOL") else V4
 
 
 def _xcom_pod(name: str, value: str = '{"answer": 42}') -> Dict[str, Any]:
@@ -46,8 +51,27 @@ def _wait_base_done(k8s_emulator: Any, name: str) -> None:
     )
 
 
-@pytest.mark.parametrize("protocol", [pytest.param(None, id="v5-default"), pytest.param("v4.channel.k8s.io", id="v4")])
-def test_exec_reads_xcom_and_returns_exit_status(k8s_emulator: Any, core: Any, protocol: Any) -> None:
+def _negotiated_protocol(client: Any) -> Optional[str]:
+    """The subprotocol the server chose, from its 101 response (31.0.0 and older have no ``WSClient.subprotocol``)."""
+    for key, value in (client.sock.getheaders() or {}).items():
+        if key.lower() == "sec-websocket-protocol":
+            return str(value)
+    return None
+
+
+@pytest.mark.parametrize(
+    ("protocol", "expected"),
+    [
+        pytest.param(None, CLIENT_DEFAULT, id=f"client-default-{CLIENT_DEFAULT.split('.')[0]}"),
+        # v5 differs from v4 only in the client-to-server close channel, which this stdin-less exec never sends, so
+        # clients that predate v5 can still read the answer when v5 is offered first.
+        pytest.param(f"{V5},{V4}", V5, id="v5-offered-first"),
+        pytest.param(V4, V4, id="v4"),
+    ],
+)
+def test_exec_reads_xcom_and_returns_exit_status(
+    k8s_emulator: Any, core: Any, protocol: Optional[str], expected: str
+) -> None:
     core.create_namespaced_pod(NS, _xcom_pod("ex"))
     _wait_base_done(k8s_emulator, "ex")
     headers = {"sec-websocket-protocol": protocol} if protocol else None
@@ -73,18 +97,55 @@ def test_exec_reads_xcom_and_returns_exit_status(k8s_emulator: Any, core: Any, p
             tty=False,
             _preload_content=False,
         )
+        negotiated = _negotiated_protocol(client)
         client.run_forever(timeout=5)
         code = client.returncode  # read before read_all(), which also drops the status channel
         output = client.read_all()
     finally:
         core.api_client.default_headers.pop("sec-websocket-protocol", None)
 
-    assert client.subprotocol == (protocol or "v5.channel.k8s.io")
+    assert negotiated == expected
     assert json.loads(output) == {"answer": 42}
     assert code == 0
     exec_request = k8s_emulator.requests(path_contains="/exec")[-1]
     assert exec_request.query["command"] == command
     assert exec_request.query["container"] == SIDECAR
+
+
+def test_exec_is_recorded_as_switching_protocols_while_still_open(k8s_emulator: Any, core: Any) -> None:
+    """The 101 is the API server's answer to the upgrade, so the log shows it before the session ends.
+
+    Recording it only when the handler returned (after the close handshake) raced with clients that return as soon
+    as they read the close frame: ``kubernetes_asyncio`` and ``kubectl exec`` saw ``status None`` now and then.
+    """
+    core.create_namespaced_pod(NS, _xcom_pod("open"))
+    _wait_base_done(k8s_emulator, "open")
+    resp = stream(
+        core.connect_get_namespaced_pod_exec,
+        "open",
+        NS,
+        container=SIDECAR,
+        command=["/bin/sh"],
+        stdin=True,
+        stdout=True,
+        stderr=True,
+        tty=False,
+        _preload_content=False,
+    )
+    try:
+        resp.write_stdin("echo ready\n")
+        ready = resp.readline_stdout(timeout=5)
+        still_open = resp.is_open()
+        during = k8s_emulator.requests(path_contains="/exec")[-1].status
+        resp.write_stdin("exit 0\n")
+        resp.run_forever(timeout=5)
+    finally:
+        resp.close()
+
+    assert ready == "ready"
+    assert still_open
+    assert during == 101
+    assert resp.returncode == 0
 
 
 def test_exec_nonzero_exit_and_stderr(k8s_emulator: Any, core: Any) -> None:

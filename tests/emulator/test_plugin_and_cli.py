@@ -21,7 +21,13 @@ def test_fixture_sets_kubeconfig_and_airflow_connection(k8s_emulator: Any) -> No
     assert os.environ["KUBECONFIG"] == k8s_emulator.kubeconfig_path
     assert connection == {
         "conn_type": "kubernetes",
-        "extra": {"kube_config_path": k8s_emulator.kubeconfig_path, "namespace": NS},
+        "extra": {
+            "kube_config_path": k8s_emulator.kubeconfig_path,
+            "namespace": NS,
+            # cncf-kubernetes 4.x reads only the prefixed names
+            "extra__kubernetes__kube_config_path": k8s_emulator.kubeconfig_path,
+            "extra__kubernetes__namespace": NS,
+        },
     }
     kubeconfig = yaml.safe_load(open(k8s_emulator.kubeconfig_path))
     assert kubeconfig["clusters"][0]["cluster"]["server"] == k8s_emulator.url

@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import inspect
+import logging
 import os
+import re
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Dict
 
 import pytest
+
+from tests.conftest import merged_log
 
 ROOT = Path(__file__).parents[2]
 DAG_SOURCES = (ROOT / "example_dags", Path(__file__).parent / "dags")
@@ -30,6 +34,19 @@ def airflow_db() -> str:
     return dags_folder
 
 
+def pod_logged(log: str, line: str) -> bool:
+    """The pod printed ``line``: "[base] line" from KPO 5.x on, a bare PodManager log line on 4.x."""
+    prefix = r"(\[base\] |PodManager\S*\s+|\{pod_manager\.py:\d+\} \w+ - )"
+    pattern = prefix + re.escape(line) + r"(\s+\[[\w.]+\] loc=\S+)?$"
+    return re.search(pattern, log, re.MULTILINE) is not None
+
+
+def _latest_run(dag_id: str) -> Any:
+    from airflow.models.dagrun import DagRun
+
+    return max(DagRun.find(dag_id=dag_id), key=lambda run: run.id)
+
+
 @dataclass
 class DagResult:
     state: str
@@ -39,7 +56,9 @@ class DagResult:
 
 
 @pytest.fixture
-def run_dag(airflow_db: str, capfd: pytest.CaptureFixture) -> Callable[..., DagResult]:
+def run_dag(
+    airflow_db: str, capfd: pytest.CaptureFixture, caplog: pytest.LogCaptureFixture
+) -> Callable[..., DagResult]:
     """Run one DAG of the DAG folder through ``dag.test()``, the real task-running path, and read its log."""
     from airflow.models.dagbag import DagBag
 
@@ -50,9 +69,18 @@ def run_dag(airflow_db: str, capfd: pytest.CaptureFixture) -> Callable[..., DagR
         dagbag = DagBag(**bag_kwargs)
         assert not dagbag.import_errors, dagbag.import_errors
         capfd.readouterr()
-        dag_run = dagbag.dags[dag_id].test(**test_kwargs)
+        caplog.clear()
+        caplog.set_level(logging.INFO)
+        # Providers before 7.x log the container's lines through PodManager's own logger, which Airflow 2's dag.test
+        # does not route to the console: listen to it directly.
+        pod_manager_log = logging.getLogger("airflow.providers.cncf.kubernetes.utils.pod_manager")
+        pod_manager_log.addHandler(caplog.handler)
+        try:
+            dag_run = dagbag.dags[dag_id].test(**test_kwargs) or _latest_run(dag_id)  # Airflow 2.6 returns None
+        finally:
+            pod_manager_log.removeHandler(caplog.handler)
         out, err = capfd.readouterr()
         task_states = {ti.task_id: str(ti.state) for ti in dag_run.get_task_instances()}
-        return DagResult(str(dag_run.state), task_states, out + err, dag_run)
+        return DagResult(str(dag_run.state), task_states, merged_log(out + err, caplog.records), dag_run)
 
     return _run

@@ -33,6 +33,12 @@ def test_legacy_container_resources_dict_with_requests_and_gpu():
     )
 
 
+def test_container_resources_dict_in_kubernetes_shape_becomes_resource_requirements():
+    result = translate({"container_resources": {"requests": {"cpu": "1"}, "limits": {"cpu": "2"}}}, PROVIDER_4, "4.4.0")
+
+    assert result["container_resources"] == k8s.V1ResourceRequirements(requests={"cpu": "1"}, limits={"cpu": "2"})
+
+
 def test_resource_requirements_given_as_resources_move_over():
     requirements = k8s.V1ResourceRequirements(requests={"cpu": "1"})
 

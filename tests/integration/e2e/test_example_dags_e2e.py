@@ -7,6 +7,7 @@ import shutil
 import pytest
 
 from airflow_provider_composer_pod.testing.guide import prepare_guide_examples
+from tests.integration.conftest import pod_logged
 
 pytestmark = pytest.mark.e2e
 
@@ -61,7 +62,7 @@ def test_templates_example_renders_ds_and_variable(k8s_emulator, run_dag, monkey
     ds = result.dag_run.logical_date.strftime("%Y-%m-%d")
     assert container["args"] == [ds]
     assert {"name": "MY_VALUE", "value": "example_value"} in container["env"]
-    assert f"[base] {ds}" in result.log
+    assert pod_logged(result.log, ds)
 
 
 def test_templates_example_fails_before_any_pod_without_the_variable(k8s_emulator, run_dag):
@@ -121,8 +122,8 @@ def test_non_zero_exit_fails_the_task_with_the_exit_code(k8s_emulator, run_dag):
     result = run_dag("e2e_exit_code")
 
     assert result.state == "failed"
-    assert "[base] before" in result.log
-    assert "[base] after" not in result.log
+    assert pod_logged(result.log, "before")
+    assert not pod_logged(result.log, "after")
     assert "container base exited with code 3 (Error). Pod fails-" in result.log
     assert len(_created_pods(k8s_emulator)) == 1
 
@@ -143,7 +144,7 @@ def test_config_map_through_env_from(k8s_emulator, run_dag):
     result = run_dag("e2e_config_map")
 
     assert result.state == "success"
-    assert "[base] mode=fast region=eu" in result.log
+    assert pod_logged(result.log, "mode=fast region=eu")
 
 
 def test_keep_pod_leaves_the_pod(k8s_emulator, run_dag):
@@ -153,3 +154,30 @@ def test_keep_pod_leaves_the_pod(k8s_emulator, run_dag):
     name = _only_pod_name(k8s_emulator)
     assert k8s_emulator.requests(method="DELETE") == []
     assert k8s_emulator.pod(name, NAMESPACE)["status"]["phase"] == "Succeeded"
+
+
+def test_secret_deleted_after_preflight_fails_fast_and_deletes_the_pod(k8s_emulator, run_dag):
+    import threading
+    import time
+
+    k8s_emulator.create_secret("airflow-secrets", {"sql_alchemy_conn": "test_value"}, NAMESPACE)
+    k8s_emulator.create_secret("service-account", {"service-account.json": "{}"}, NAMESPACE)
+    k8s_emulator.scenario(image="marketplace.gcr.io/google/ubuntu2204", schedule_delay=1.0)
+
+    def delete_once_the_pod_exists():
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and not _created_pods(k8s_emulator):
+            time.sleep(0.02)
+        k8s_emulator.delete("secrets", "airflow-secrets", NAMESPACE)
+
+    deleter = threading.Thread(target=delete_once_the_pod_exists)
+    deleter.start()
+    result = run_dag("composer_pod_ex_kube_secrets")
+    deleter.join()
+
+    assert result.state == "failed"
+    assert "The pod cannot start, it waits in CreateContainerConfigError:" in result.log
+    assert "Secret 'airflow-secrets' (used by env SQL_CONN of container base) does not exist" in result.log
+    assert "took too long to start" not in result.log  # failed on the state, not on KPO's startup timeout
+    name = _only_pod_name(k8s_emulator)
+    assert k8s_emulator.requests(method="DELETE", path_contains=name)

@@ -130,10 +130,12 @@ def test_config_map_volume_names_are_stable_dns_labels(name: str, mount_path: st
     assert first[-1].isalnum()
 
 
-def test_everything_attaches_through_kpo(offline_kubeconfig: str) -> None:
+def test_everything_attaches_through_kpo(offline_kubeconfig: str, kubernetes_connection) -> None:
+    kubernetes_connection()  # provider 6.x insists that kubernetes_default exists
     config_map = config_map_volume("example-configmap", "/etc/config")
     operator = KubernetesPodOperator(
         task_id="ex-kube-secrets",
+        name="ex-kube-secrets",  # provider 4.4 requires a name
         image="ubuntu",
         namespace="composer-user-workloads",
         config_file=offline_kubeconfig,

@@ -66,7 +66,7 @@ def _task(**kwargs):
     # Plain KPO: ComposerPodOperator itself raises for these values at construction (tested below).
     from airflow_provider_composer_pod import KubernetesPodOperator
 
-    return KubernetesPodOperator(task_id=kwargs.pop("task_id", "t"), image="ubuntu", **kwargs)
+    return KubernetesPodOperator(task_id=kwargs.pop("task_id", "t"), name="t", image="ubuntu", **kwargs)
 
 
 def test_operator_check_reads_literal_arguments():
@@ -86,7 +86,10 @@ def test_operator_check_reads_literal_arguments():
 
 
 def test_operator_check_defers_templates():
-    task = _task(container_resources={"requests": {"memory": "{{ params.memory }}", "cpu": "1"}}, namespace="{{ x }}")
+    task = _task(
+        container_resources=k8s.V1ResourceRequirements(requests={"memory": "{{ params.memory }}", "cpu": "1"}),
+        namespace="{{ x }}",
+    )
 
     assert validate_operator(task, generation=3) == []
 
