@@ -58,7 +58,9 @@ def log_text(caplog: pytest.LogCaptureFixture, capsys: pytest.CaptureFixture):
 
     def _read() -> str:
         captured = capsys.readouterr()
-        return merged_log(captured.out + captured.err, caplog.records)
+        text = merged_log(captured.out + captured.err, caplog.records)
+        caplog.clear()  # each read returns what was logged since the last one
+        return text
 
     return _read
 

@@ -51,17 +51,23 @@ def test_outside_composer_falls_back_to_kubeconfig_env(monkeypatch, offline_kube
 
     assert hook.config_file is None
     text = log_text()
-    assert text.count("Kubernetes config:") == 1
-    assert f"KUBECONFIG={offline_kubeconfig}; not on Cloud Composer" in text
+    assert f"Kubernetes config: KUBECONFIG={offline_kubeconfig}; not on Cloud Composer." in text
+    # ...and no other choice (however many handlers print the one line).
+    for other in ("Kubernetes config: Composer kube config", "Kubernetes config: connection", "Kubernetes config: in-"):
+        assert other not in text
 
 
 def test_source_is_logged_once(composer_kube_config, log_text):
     hook = ComposerPodHook(conn_id="kubernetes_default")
 
     hook.get_conn()
+    first = log_text()
     hook.get_conn()
+    second = log_text()
 
-    assert log_text().count("Kubernetes config:") == 1
+    # Judged per call, not by counting printed lines: Airflow 2 may print one record through several handlers.
+    assert "Kubernetes config:" in first
+    assert "Kubernetes config:" not in second
 
 
 def test_namespace_from_connection_else_generation(kubernetes_connection, monkeypatch):
