@@ -58,6 +58,13 @@ else:
 
     KubernetesHook = _load("airflow.providers.cncf.kubernetes.hooks.kubernetes.KubernetesHook")
 
+# AsyncKubernetesHook (what KPO's trigger uses) exists from provider 5.2.0.
+AsyncKubernetesHook: Any = (
+    _load("airflow.providers.cncf.kubernetes.hooks.kubernetes.AsyncKubernetesHook")
+    if _provider_at_least("5.2.0")
+    else None
+)
+
 # From 10.5 KubernetesHook takes conn_id *or* kubernetes_conn_id (default "kubernetes_default"), so conn_id=None quietly
 # meant kubernetes_default; before, None meant "no connection". Passing both keeps the older meaning everywhere.
 _HOOK_TAKES_KUBERNETES_CONN_ID = "kubernetes_conn_id" in inspect.signature(KubernetesHook.__init__).parameters
@@ -134,6 +141,7 @@ def translate_arguments(kwargs: dict) -> dict:
 __all__ = [
     "AIRFLOW_3",
     "AIRFLOW_VERSION",
+    "AsyncKubernetesHook",
     "PROVIDER_VERSION",
     "RESOURCES_ATTRIBUTE",
     "base_container_name",

@@ -167,6 +167,31 @@ class ComposerPodHook(KubernetesHook):
 
         return check_connection(self)
 
+    def resolved_extras(self) -> Dict[str, Any]:
+        """The connection as this hook resolved it, config file included: all an async hook needs, no look-ups."""
+        self.resolve_config_source()
+        extras = {name: self._get_field(name) for name in FIELDS}
+        resolved = {name: value for name, value in extras.items() if value is not None}
+        if self.config_file:
+            resolved["kube_config_path"] = self.config_file
+            resolved.pop("kube_config", None)
+            resolved.pop("in_cluster", None)
+        if self.in_cluster is not None:
+            resolved["in_cluster"] = self.in_cluster
+        if self.cluster_context:
+            resolved["cluster_context"] = self.cluster_context
+        return resolved
+
+    def async_hook(self) -> Any:
+        """An :class:`AsyncComposerPodHook` for triggers, built from this hook's resolved connection."""
+        from airflow_provider_composer_pod.hooks.async_composer_pod import AsyncComposerPodHook
+
+        return AsyncComposerPodHook(
+            **hook_connection_kwargs(None),
+            resolved_extras=self.resolved_extras(),
+            composer_generation=self.composer_generation,
+        )
+
     def create_or_replace_secret(self, manifest: Any) -> str:
         """Write a :class:`~airflow_provider_composer_pod.manifests.SecretManifest`; ``"created"`` or ``"replaced"``."""
         from airflow_provider_composer_pod.workload_objects import apply_manifest
