@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from airflow_provider_composer_pod.compat import k8s
 from airflow_provider_composer_pod.names import (
@@ -73,3 +73,23 @@ def config_map_volume(name: str, mount_path: str, items: KeyPaths = None) -> Con
         volume=k8s.V1Volume(name=volume_name, config_map=source),
         volume_mount=k8s.V1VolumeMount(name=volume_name, mount_path=mount_path, read_only=True),
     )
+
+
+def attach_config_maps(pod: k8s.V1Pod, config_maps: Any, container_name: str) -> k8s.V1Pod:
+    """Add the operator's rendered ``config_maps`` to ``pod``'s container: names as env_from, volumes as mounts."""
+    if not config_maps:
+        return pod
+    container = next(c for c in pod.spec.containers if c.name == container_name)
+    for item in config_maps:
+        if isinstance(item, str):
+            validate_object_name(item, "config_maps", kind="ConfigMap", rendered=True)
+            container.env_from = [*(container.env_from or []), config_map_env_from(item)]
+        elif isinstance(item, k8s.V1EnvFromSource):
+            container.env_from = [*(container.env_from or []), item]
+        else:  # a ConfigMapVolume (rendering may have turned it into a plain tuple)
+            volume, mount = item
+            validate_object_name(volume.config_map.name, "config_maps", kind="ConfigMap", rendered=True)
+            validate_mount_path(mount.mount_path, "config_maps mount_path", rendered=True)
+            pod.spec.volumes = [*(pod.spec.volumes or []), volume]
+            container.volume_mounts = [*(container.volume_mounts or []), mount]
+    return pod

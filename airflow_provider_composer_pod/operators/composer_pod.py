@@ -6,6 +6,7 @@ from functools import cached_property
 from typing import TYPE_CHECKING, Any, Optional, Sequence, Union
 
 from airflow_provider_composer_pod.compat import KubernetesPodOperator, base_container_name, translate_arguments
+from airflow_provider_composer_pod.config_maps import attach_config_maps
 from airflow_provider_composer_pod.diagnosis import describe_failure
 from airflow_provider_composer_pod.environment import DEFAULT_STARTUP_TIMEOUT_SECONDS
 from airflow_provider_composer_pod.extras import as_bool
@@ -49,11 +50,14 @@ class ComposerPodOperator(KubernetesPodOperator):
 
     :param composer_generation: 1, 2, 3 or ``"auto"`` (default): overrides the detected generation, as the
         ``COMPOSER_POD_GENERATION`` environment variable does.
+    :param config_maps: ConfigMaps for the base container, each a name (all its keys become env vars, as
+        ``config_map_env_from``) or a :func:`~airflow_provider_composer_pod.config_maps.config_map_volume` (mounted as
+        files). Templated; names are checked after rendering.
     :param strict_validation: treat what Autopilot would silently adjust (requests below a minimum, off-ratio, limits
         different from requests) as errors. Default: the connection's ``strict_validation`` extra, else off.
     """
 
-    template_fields: Sequence[str] = tuple(KubernetesPodOperator.template_fields)
+    template_fields: Sequence[str] = (*KubernetesPodOperator.template_fields, "config_maps")
     # Why the pod could not start, kept so that KPO's cleanup ("returned a failure") does not hide it.
     _startup_failure: Optional[Exception] = None
     # Seconds between looks at a Pending pod for states that waiting cannot fix.
@@ -68,6 +72,7 @@ class ComposerPodOperator(KubernetesPodOperator):
         startup_timeout_seconds: int = DEFAULT_STARTUP_TIMEOUT_SECONDS,
         composer_generation: Union[int, str, None] = None,
         strict_validation: Optional[bool] = None,
+        config_maps: Optional[Sequence[Any]] = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(
@@ -82,6 +87,7 @@ class ComposerPodOperator(KubernetesPodOperator):
         )
         self.composer_generation = composer_generation
         self.strict_validation = strict_validation
+        self.config_maps = list(config_maps or [])
         check_literals(self)  # the one non-assignment: rejected literal values become DAG import errors (issue 6)
 
     @cached_property
@@ -104,6 +110,7 @@ class ComposerPodOperator(KubernetesPodOperator):
         pod = super().build_pod_request_obj(*args, **kwargs)
         if not pod.metadata.namespace:  # provider 4.4 takes only the namespace argument, not the connection's
             pod.metadata.namespace = self.hook.get_namespace()
+        attach_config_maps(pod, self.config_maps, base_container_name(self))
         return pod
 
     def get_or_create_pod(self, pod_request_obj: Any, context: Context, *args: Any, **kwargs: Any) -> Any:

@@ -181,3 +181,22 @@ def test_secret_deleted_after_preflight_fails_fast_and_deletes_the_pod(k8s_emula
     assert "took too long to start" not in result.log  # failed on the state, not on KPO's startup timeout
     name = _only_pod_name(k8s_emulator)
     assert k8s_emulator.requests(method="DELETE", path_contains=name)
+
+
+def test_config_maps_argument_as_env_and_as_files(k8s_emulator, run_dag):
+    k8s_emulator.create_config_map("settings", {"MODE": "fast"}, NAMESPACE)
+    k8s_emulator.create_config_map("files", {"app.ini": "[app]\nkey=value"}, NAMESPACE)
+
+    result = run_dag("e2e_config_maps_argument")
+
+    assert result.state == "success", result.log[-2000:]
+    spec = _created_pods(k8s_emulator)[0].body["spec"]
+    container = spec["containers"][0]
+    assert {"configMapRef": {"name": "settings"}} in container["envFrom"]  # the rendered name
+    (volume,) = [v for v in spec["volumes"] if "configMap" in v]
+    assert volume["configMap"]["name"] == "files"
+    assert {"name": volume["name"], "mountPath": "/etc/files"} in [
+        {k: m[k] for k in ("name", "mountPath")} for m in container["volumeMounts"]
+    ]
+    assert pod_logged(result.log, "mode=fast")
+    assert pod_logged(result.log, "key=value")

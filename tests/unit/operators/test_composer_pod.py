@@ -10,7 +10,7 @@ from airflow_provider_composer_pod import ComposerPodOperator, KubernetesPodOper
 from airflow_provider_composer_pod.environment import DEFAULT_STARTUP_TIMEOUT_SECONDS
 from airflow_provider_composer_pod.hooks.composer_pod import ComposerPodHook
 
-OUR_TEMPLATE_FIELDS: set[str] = set()
+OUR_TEMPLATE_FIELDS = {"config_maps"}
 
 
 def test_template_fields_are_kpo_fields_plus_ours():
