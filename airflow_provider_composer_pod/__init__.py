@@ -14,6 +14,7 @@ __version__ = "0.1.0"
 _EXPORTS = {
     "ComposerPodOperator": "airflow_provider_composer_pod.operators.composer_pod",
     "KubernetesPodOperator": "airflow_provider_composer_pod.compat",
+    "KubernetesPodTrigger": "airflow_provider_composer_pod.compat",
     "Secret": "airflow_provider_composer_pod.compat",
     "k8s": "airflow_provider_composer_pod.compat",
 }
@@ -28,5 +29,11 @@ def __getattr__(name: str) -> Any:
     import importlib
 
     value = getattr(importlib.import_module(module_name), name)
+    if value is None:  # not in the installed provider (compat says which version has it)
+        from airflow_provider_composer_pod.compat import PROVIDER_VERSION
+
+        raise ImportError(
+            f"{name} is not in apache-airflow-providers-cncf-kubernetes {PROVIDER_VERSION} (it arrived in 5.2.0)"
+        )
     globals()[name] = value
     return value

@@ -58,6 +58,17 @@ else:
 
     KubernetesHook = _load("airflow.providers.cncf.kubernetes.hooks.kubernetes.KubernetesHook")
 
+# KubernetesPodTrigger: none before 5.2.0, triggers.kubernetes_pod in 5.2.x, triggers.pod from 5.3.0.
+KubernetesPodTrigger: Any = (
+    _load(
+        "airflow.providers.cncf.kubernetes.triggers.pod.KubernetesPodTrigger"
+        if _provider_at_least("5.3.0")
+        else "airflow.providers.cncf.kubernetes.triggers.kubernetes_pod.KubernetesPodTrigger"
+    )
+    if _provider_at_least("5.2.0")
+    else None
+)
+
 # AsyncKubernetesHook (what KPO's trigger uses) exists from provider 5.2.0.
 AsyncKubernetesHook: Any = (
     _load("airflow.providers.cncf.kubernetes.hooks.kubernetes.AsyncKubernetesHook")
@@ -150,6 +161,7 @@ __all__ = [
     "mask_secret",
     "KubernetesHook",
     "KubernetesPodOperator",
+    "KubernetesPodTrigger",
     "Secret",
     "hook_connection_kwargs",
     "translate_arguments",

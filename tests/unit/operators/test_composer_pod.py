@@ -190,3 +190,19 @@ def test_guide_example_dag_files_are_plain_python():
         text = path.read_text()
         assert "airflow.providers.cncf" not in text, path.name
         assert "airflow.kubernetes" not in text, path.name
+
+
+def test_one_import_path_for_everything_a_dag_needs():
+    from packaging.version import Version
+
+    import airflow_provider_composer_pod as package
+    from airflow_provider_composer_pod.compat import PROVIDER_VERSION
+
+    assert package.KubernetesPodOperator.__name__ == "KubernetesPodOperator"
+    assert package.Secret.__name__ == "Secret"
+    assert package.k8s.V1Pod.__name__ == "V1Pod"
+    if PROVIDER_VERSION >= Version("5.2.0"):
+        assert package.KubernetesPodTrigger.__name__ == "KubernetesPodTrigger"
+    else:
+        with pytest.raises(ImportError, match="it arrived in 5.2.0"):
+            package.KubernetesPodTrigger  # noqa: B018
