@@ -41,3 +41,18 @@ with DAG(dag_id="e2e_config_maps_argument", start_date=START, schedule=None, cat
         cmds=["bash", "-c", "echo mode=$MODE && cat /etc/files/app.ini"],
         config_maps=["{{ 'settings' }}", config_map_volume("files", "/etc/files")],
     )
+
+with DAG(
+    dag_id="e2e_rejected_after_rendering",
+    start_date=START,
+    schedule=None,
+    catchup=False,
+    params={"memory": "200Gi"},
+):
+    ComposerPodOperator(
+        task_id="too-big-once-rendered",
+        image="bash",
+        cmds=["echo", "never runs"],
+        composer_generation=2,
+        container_resources=k8s.V1ResourceRequirements(requests={"cpu": "1", "memory": "{{ params.memory }}"}),
+    )

@@ -200,3 +200,11 @@ def test_config_maps_argument_as_env_and_as_files(k8s_emulator, run_dag):
     ]
     assert pod_logged(result.log, "mode=fast")
     assert pod_logged(result.log, "key=value")
+
+
+def test_rendered_value_autopilot_would_reject_fails_before_any_pod(k8s_emulator, run_dag):
+    result = run_dag("e2e_rejected_after_rendering")
+
+    assert result.state == "failed"
+    assert "resources.requests.memory=200Gi exceeds the Autopilot general-purpose maximum of 110Gi" in result.log
+    assert k8s_emulator.requests(method="POST") == []

@@ -206,3 +206,21 @@ def test_one_import_path_for_everything_a_dag_needs():
     else:
         with pytest.raises(ImportError, match="it arrived in 5.2.0"):
             package.KubernetesPodTrigger  # noqa: B018
+
+
+def test_an_argument_newer_than_the_installed_provider_names_the_version_it_needs():
+    from packaging.version import Version
+
+    from airflow_provider_composer_pod.compat import PROVIDER_VERSION
+    from airflow_provider_composer_pod.errors import ComposerPodInputError
+    from airflow_provider_composer_pod.kpo_arguments import FIRST_PROVIDER_VERSION
+
+    newer = sorted(name for name, first in FIRST_PROVIDER_VERSION.items() if Version(first) > PROVIDER_VERSION)
+    if not newer:
+        pytest.skip(f"cncf-kubernetes {PROVIDER_VERSION} takes every argument we know of")
+
+    with pytest.raises(ComposerPodInputError, match=r"needs apache-airflow-providers-cncf-kubernetes>=") as raised:
+        ComposerPodOperator(task_id="t", image="ubuntu", **{newer[0]: object()})
+
+    assert str(raised.value).startswith(f"{newer[0]} is not valid: needs")
+    assert f"this environment has {PROVIDER_VERSION}" in str(raised.value)
