@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import base64
-from typing import Callable, Union
+from typing import Callable, Mapping, Optional, Union
 
 # Airflow's masker joins every pattern into one regex, recompiled on each new one: a 1 MiB file as a pattern costs
 # seconds and gigabytes, and would never match a log line whole anyway. Longer values are masked line by line.
@@ -41,3 +41,9 @@ def mask_secret(value: Union[str, bytes]) -> None:
     for line in lines[:MAX_MASKED_LINES] if len(lines) > 1 else ():
         if line and len(line) <= MAX_MASKED_LENGTH:
             register(line)
+
+
+def mask_secret_data(data: Optional[Mapping[str, str]]) -> None:
+    """Mask every value of a Secret's ``data`` as read from the API (base64-encoded, as Kubernetes returns it)."""
+    for encoded in (data or {}).values():
+        mask_secret(base64.b64decode(encoded))

@@ -6,7 +6,6 @@ read each referenced object once, and say exactly what is missing and how to cre
 
 from __future__ import annotations
 
-import base64
 import json
 import os
 from dataclasses import dataclass
@@ -156,7 +155,7 @@ def object_keys(client: Any) -> Any:
     """
     from kubernetes.client.exceptions import ApiException
 
-    from airflow_provider_composer_pod.masking import mask_secret
+    from airflow_provider_composer_pod.masking import mask_secret_data
 
     def read(kind: str, name: str, namespace: str) -> Optional[List[str]]:
         reader = client.read_namespaced_secret if kind == "Secret" else client.read_namespaced_config_map
@@ -167,8 +166,7 @@ def object_keys(client: Any) -> Any:
                 return None
             raise
         if kind == "Secret":
-            for value in (obj.data or {}).values():
-                mask_secret(base64.b64decode(value))
+            mask_secret_data(obj.data)
         return [*(obj.data or {}), *(getattr(obj, "binary_data", None) or {})]
 
     return read

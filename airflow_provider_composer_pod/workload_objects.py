@@ -86,7 +86,7 @@ def read_object(hook: Any, kind: str, name: str, namespace: Optional[str] = None
     """The Secret or ConfigMap, or None when it does not exist; a Secret's values are registered with the masker."""
     from kubernetes.client.exceptions import ApiException
 
-    from airflow_provider_composer_pod.masking import mask_secret
+    from airflow_provider_composer_pod.masking import mask_secret_data
 
     try:
         obj = _api(hook.core_v1_client, kind, "read")(name, namespace or hook.get_namespace())
@@ -95,8 +95,7 @@ def read_object(hook: Any, kind: str, name: str, namespace: Optional[str] = None
             return None
         raise
     if kind == "Secret":
-        for value in (obj.data or {}).values():
-            mask_secret(value)
+        mask_secret_data(obj.data)
     return obj
 
 
