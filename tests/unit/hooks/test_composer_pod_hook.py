@@ -129,3 +129,13 @@ def test_extras_reach_kubernetes_hook_under_both_names(kubernetes_connection):
 
     assert hook.conn_extras["cluster_context"] == hook.conn_extras["extra__kubernetes__cluster_context"] == "ctx"
     assert hook.conn_extras["disable_verify_ssl"] == "true"
+
+
+def test_no_connection_means_no_connection_on_every_provider(kubernetes_connection):
+    # From provider 10.5 KubernetesHook turns conn_id=None into kubernetes_default; before, None meant none.
+    kubernetes_connection(namespace="from-kubernetes-default")
+
+    hook = ComposerPodHook(conn_id=None)
+
+    assert hook.conn_id is None
+    assert hook.get_namespace() == "composer-user-workloads"
