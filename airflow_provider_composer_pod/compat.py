@@ -105,9 +105,17 @@ def dag_bag(dag_folder: str, **kwargs: Any) -> Any:
     return cls(dag_folder, **{key: value for key, value in kwargs.items() if key in accepted})
 
 
+_MASKER = "airflow.sdk.log" if AIRFLOW_3 else "airflow.utils.log.secrets_masker"
+
+
 def mask_secret(value: Any) -> None:
     """Register a value with Airflow's secrets masker (imported on first use: it pulls in the logging stack)."""
-    _load("airflow.sdk.log.mask_secret" if AIRFLOW_3 else "airflow.utils.log.secrets_masker.mask_secret")(value)
+    _load(f"{_MASKER}.mask_secret")(value)
+
+
+def redact(value: Any) -> Any:
+    """What Airflow's secrets masker makes of ``value`` (registered secrets become ``***``)."""
+    return _load(f"{_MASKER}.redact")(value)
 
 
 def _accepted_arguments(cls: Any) -> frozenset:
@@ -159,6 +167,7 @@ __all__ = [
     "build_pod_offline",
     "dag_bag",
     "mask_secret",
+    "redact",
     "KubernetesHook",
     "KubernetesPodOperator",
     "KubernetesPodTrigger",
