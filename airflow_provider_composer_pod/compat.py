@@ -107,6 +107,11 @@ def dag_bag(dag_folder: str, **kwargs: Any) -> Any:
 
 _MASKER = "airflow.sdk.log" if AIRFLOW_3 else "airflow.utils.log.secrets_masker"
 
+# Airflow 3 deprecates airflow.exceptions.AirflowSkipException in favour of the Task SDK's.
+AirflowSkipException: Any = _load(
+    "airflow.sdk.exceptions.AirflowSkipException" if AIRFLOW_3 else "airflow.exceptions.AirflowSkipException"
+)
+
 
 def mask_secret(value: Any) -> None:
     """Register a value with Airflow's secrets masker (imported on first use: it pulls in the logging stack)."""
@@ -160,6 +165,7 @@ def translate_arguments(kwargs: dict) -> dict:
 __all__ = [
     "AIRFLOW_3",
     "AIRFLOW_VERSION",
+    "AirflowSkipException",
     "AsyncKubernetesHook",
     "PROVIDER_VERSION",
     "RESOURCES_ATTRIBUTE",

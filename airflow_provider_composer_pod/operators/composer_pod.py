@@ -5,7 +5,13 @@ from __future__ import annotations
 from functools import cached_property
 from typing import TYPE_CHECKING, Any, Optional, Sequence, Union
 
-from airflow_provider_composer_pod.compat import KubernetesPodOperator, base_container_name, translate_arguments
+from airflow_provider_composer_pod.compat import (
+    AirflowSkipException,
+    KubernetesPodOperator,
+    base_container_name,
+    redact,
+    translate_arguments,
+)
 from airflow_provider_composer_pod.config_maps import attach_config_maps
 from airflow_provider_composer_pod.diagnosis import describe_failure
 from airflow_provider_composer_pod.environment import DEFAULT_STARTUP_TIMEOUT_SECONDS
@@ -160,7 +166,7 @@ class ComposerPodOperator(KubernetesPodOperator):
 
     def cleanup(self, *args: Any, **kwargs: Any) -> Any:
         # KPO's failure says only "Pod X returned a failure" before a pod dump; lead with what went wrong.
-        from airflow.exceptions import AirflowException, AirflowSkipException
+        from airflow.exceptions import AirflowException
 
         try:
             return super().cleanup(*args, **kwargs)
@@ -171,6 +177,7 @@ class ComposerPodOperator(KubernetesPodOperator):
                 raise self._startup_failure from error
             remote_pod = kwargs.get("remote_pod", args[1] if len(args) > 1 else None)
             summary = describe_failure(remote_pod, base_container_name(self))
-            if summary is None:
-                raise
-            raise AirflowException(f"{summary}. {error}") from error
+            message = str(error) if summary is None else f"{summary}. {error}"
+            # The termination message and KPO's pod dump can quote what the container printed, Secrets included: the
+            # message goes through the secrets masker, and KPO's unmasked exception is not chained to it.
+            raise AirflowException(redact(message)) from None
