@@ -17,6 +17,8 @@ from typing import TYPE_CHECKING, Any
 from kubernetes.client import models as k8s
 from packaging.version import Version
 
+from airflow_provider_composer_pod.legacy import translate
+
 
 def _installed(distribution: str) -> Version:
     return Version(Version(_distribution_version(distribution)).base_version)
@@ -58,23 +60,33 @@ else:
 
     KubernetesHook = _load("airflow.providers.cncf.kubernetes.hooks.kubernetes.KubernetesHook")
 
+# Loaded on first use (PEP 562): the trigger module is heavy, and only deferrable tasks and triggers need these.
 # KubernetesPodTrigger: none before 5.2.0, triggers.kubernetes_pod in 5.2.x, triggers.pod from 5.3.0.
-KubernetesPodTrigger: Any = (
-    _load(
-        "airflow.providers.cncf.kubernetes.triggers.pod.KubernetesPodTrigger"
+# AsyncKubernetesHook (what KPO's trigger uses) exists from provider 5.2.0.
+_LAZY = {
+    "KubernetesPodTrigger": (
+        None
+        if not _provider_at_least("5.2.0")
+        else "airflow.providers.cncf.kubernetes.triggers.pod.KubernetesPodTrigger"
         if _provider_at_least("5.3.0")
         else "airflow.providers.cncf.kubernetes.triggers.kubernetes_pod.KubernetesPodTrigger"
-    )
-    if _provider_at_least("5.2.0")
-    else None
-)
+    ),
+    "AsyncKubernetesHook": (
+        "airflow.providers.cncf.kubernetes.hooks.kubernetes.AsyncKubernetesHook"
+        if _provider_at_least("5.2.0")
+        else None
+    ),
+}
 
-# AsyncKubernetesHook (what KPO's trigger uses) exists from provider 5.2.0.
-AsyncKubernetesHook: Any = (
-    _load("airflow.providers.cncf.kubernetes.hooks.kubernetes.AsyncKubernetesHook")
-    if _provider_at_least("5.2.0")
-    else None
-)
+
+def __getattr__(name: str) -> Any:
+    if name not in _LAZY:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    path = _LAZY[name]
+    value = None if path is None else _load(path)
+    globals()[name] = value
+    return value
+
 
 # From 10.5 KubernetesHook takes conn_id *or* kubernetes_conn_id (default "kubernetes_default"), so conn_id=None quietly
 # meant kubernetes_default; before, None meant "no connection". Passing both keeps the older meaning everywhere.
@@ -155,18 +167,19 @@ def build_pod_offline(task: Any) -> Any:
     return task.build_pod_request_obj(None)
 
 
+_INSTALLED = str(PROVIDER_VERSION)
+
+
 def translate_arguments(kwargs: dict) -> dict:
     """Legacy and newer KubernetesPodOperator arguments in the installed provider's words (see ``legacy``)."""
-    from airflow_provider_composer_pod.legacy import translate
-
-    return translate(kwargs, KPO_ARGUMENTS, str(PROVIDER_VERSION))
+    return translate(kwargs, KPO_ARGUMENTS, _INSTALLED)
 
 
+# Also importable, loaded on first use: KubernetesPodTrigger and AsyncKubernetesHook (None where the provider has none).
 __all__ = [
     "AIRFLOW_3",
     "AIRFLOW_VERSION",
     "AirflowSkipException",
-    "AsyncKubernetesHook",
     "PROVIDER_VERSION",
     "RESOURCES_ATTRIBUTE",
     "base_container_name",
@@ -176,7 +189,6 @@ __all__ = [
     "redact",
     "KubernetesHook",
     "KubernetesPodOperator",
-    "KubernetesPodTrigger",
     "Secret",
     "hook_connection_kwargs",
     "translate_arguments",

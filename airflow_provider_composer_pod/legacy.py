@@ -52,8 +52,16 @@ def _needs_newer_provider(name: str, installed: str) -> ComposerPodInputError:
     )
 
 
+# Arguments that may need translating whatever the provider; anything else needs work only when not accepted.
+_TRANSLATED = frozenset(
+    {"resources", "container_resources", "node_selectors", "is_delete_operator_pod", "on_finish_action"}
+)
+
+
 def translate(kwargs: Dict[str, Any], accepted: FrozenSet[str], installed: str) -> Dict[str, Any]:
     """The same request in the installed provider's words; a clear error where it has no way to say it."""
+    if kwargs.keys() <= accepted and _TRANSLATED.isdisjoint(kwargs):
+        return kwargs  # the usual case, on every DAG parse
     resources = kwargs.get("resources")
     if resources is not None and "container_resources" not in kwargs:
         if _is_legacy_resources(resources):

@@ -13,6 +13,8 @@ from typing import Any, Dict, Iterable, List, Optional, Set, Tuple
 
 from airflow.exceptions import AirflowException
 
+from airflow_provider_composer_pod.compat import RESOURCES_ATTRIBUTE
+
 
 class ComposerPodPreflightError(AirflowException):
     """The pod would not start: something it references does not exist."""
@@ -174,14 +176,12 @@ def object_keys(client: Any) -> Any:
 
 # Only these literal arguments can hold something Autopilot or Composer rejects outright; a task without them skips
 # the construction-time check, which keeps DAG parsing at KPO's speed.
-_RULED_ARGUMENTS = ("affinity", "node_selector")
+_RULED_ARGUMENTS = (RESOURCES_ATTRIBUTE, "affinity", "node_selector")
 
 
 def check_literals(task: Any) -> None:
     """At construction: raise for literal values that Autopilot or Composer would reject (a DAG import error)."""
-    from airflow_provider_composer_pod.compat import RESOURCES_ATTRIBUTE
-
-    if not any(getattr(task, name, None) for name in (RESOURCES_ATTRIBUTE, *_RULED_ARGUMENTS)):
+    if not any(getattr(task, name, None) for name in _RULED_ARGUMENTS):
         return
     from airflow_provider_composer_pod.environment import detect_environment
     from airflow_provider_composer_pod.validation import raise_for_errors, validate_operator
