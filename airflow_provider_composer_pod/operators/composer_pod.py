@@ -68,6 +68,9 @@ class ComposerPodOperator(KubernetesPodOperator):
     _startup_failure: Optional[Exception] = None
     # Seconds between looks at a Pending pod for states that waiting cannot fix.
     pending_check_interval: float = 1.0
+    composer_generation: Union[int, str, None] = None
+    strict_validation: Optional[bool] = None
+    config_maps: Sequence[Any] = ()
 
     def __init__(
         self,
@@ -91,9 +94,13 @@ class ComposerPodOperator(KubernetesPodOperator):
             # Arguments of any provider era, in the installed provider's words (compat/legacy).
             **translate_arguments(kwargs),
         )
-        self.composer_generation = composer_generation
-        self.strict_validation = strict_validation
-        self.config_maps = list(config_maps or [])
+        # Defaults live on the class: each instance attribute costs an Airflow __setattr__ on every DAG parse.
+        if composer_generation is not None:
+            self.composer_generation = composer_generation
+        if strict_validation is not None:
+            self.strict_validation = strict_validation
+        if config_maps:
+            self.config_maps = list(config_maps)
         check_literals(self)  # the one non-assignment: rejected literal values become DAG import errors (issue 6)
 
     @cached_property
