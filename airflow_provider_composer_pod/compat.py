@@ -88,6 +88,24 @@ def __getattr__(name: str) -> Any:
     return value
 
 
+def async_hook_config(extras: dict) -> dict:
+    """Hand a resolved kube config file to the installed AsyncKubernetesHook the way it reads one.
+
+    Provider 10.x reads ``kube_config_path`` from the extras; 5.2 to 6.x read only ``config_dict`` (or inline
+    ``kube_config``), so there the file is read here, on the worker, and passed as a dict. ``extras`` is updated.
+    """
+    path = extras.get("kube_config_path")
+    reads_path = '_get_field("kube_config_path")' in inspect.getsource(__getattr__("AsyncKubernetesHook")._load_config)
+    if path is None or reads_path:
+        return {}
+    import yaml
+
+    with open(path) as handle:
+        config = yaml.safe_load(handle)
+    del extras["kube_config_path"]
+    return {"config_dict": config}
+
+
 # From 10.5 KubernetesHook takes conn_id *or* kubernetes_conn_id (default "kubernetes_default"), so conn_id=None quietly
 # meant kubernetes_default; before, None meant "no connection". Passing both keeps the older meaning everywhere.
 _HOOK_TAKES_KUBERNETES_CONN_ID = "kubernetes_conn_id" in inspect.signature(KubernetesHook.__init__).parameters
@@ -183,6 +201,7 @@ __all__ = [
     "PROVIDER_VERSION",
     "RESOURCES_ATTRIBUTE",
     "base_container_name",
+    "async_hook_config",
     "build_pod_offline",
     "dag_bag",
     "mask_secret",

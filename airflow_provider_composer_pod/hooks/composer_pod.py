@@ -6,7 +6,7 @@ import os
 from functools import cached_property
 from typing import Any, Dict, Optional, Tuple, Union
 
-from airflow_provider_composer_pod.compat import KubernetesHook, hook_connection_kwargs
+from airflow_provider_composer_pod.compat import KubernetesHook, async_hook_config, hook_connection_kwargs
 from airflow_provider_composer_pod.environment import (
     COMPOSER_KUBE_CONFIG,
     USER_WORKLOADS_NAMESPACE,
@@ -186,9 +186,11 @@ class ComposerPodHook(KubernetesHook):
         """An :class:`AsyncComposerPodHook` for triggers, built from this hook's resolved connection."""
         from airflow_provider_composer_pod.hooks.async_composer_pod import AsyncComposerPodHook
 
+        extras = self.resolved_extras()
         return AsyncComposerPodHook(
             **hook_connection_kwargs(None),
-            resolved_extras=self.resolved_extras(),
+            **async_hook_config(extras),
+            resolved_extras=extras,
             composer_generation=self.composer_generation,
         )
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 from functools import cached_property
 from typing import TYPE_CHECKING, Any, Optional, Sequence, Union
 
+from airflow.exceptions import AirflowException
+
 from airflow_provider_composer_pod.compat import (
     AirflowSkipException,
     KubernetesPodOperator,
@@ -64,7 +66,8 @@ class ComposerPodOperator(KubernetesPodOperator):
     """
 
     template_fields: Sequence[str] = (*KubernetesPodOperator.template_fields, "config_maps")
-    # Why the pod could not start, kept so that KPO's cleanup ("returned a failure") does not hide it.
+    # Why the pod was not created or could not start, kept so that KPO's cleanup (which older providers run even when
+    # no pod exists, raising "returned a failure") does not hide it.
     _startup_failure: Optional[Exception] = None
     # Seconds between looks at a Pending pod for states that waiting cannot fix.
     pending_check_interval: float = 1.0
@@ -132,14 +135,18 @@ class ComposerPodOperator(KubernetesPodOperator):
         strict = self.strict_validation
         if strict is None:
             strict = bool(as_bool(self.hook._get_field("strict_validation")))
-        check_pod(
-            pod_request_obj,
-            client=self.client,
-            task_id=self.task_id,
-            generation=self.hook.composer_environment.generation,
-            strict=strict,
-            log=self.log,
-        )
+        try:
+            check_pod(
+                pod_request_obj,
+                client=self.client,
+                task_id=self.task_id,
+                generation=self.hook.composer_environment.generation,
+                strict=strict,
+                log=self.log,
+            )
+        except AirflowException as error:  # the pre-flight's and the validator's errors
+            self._startup_failure = error
+            raise
         return super().get_or_create_pod(pod_request_obj, context, *args, **kwargs)
 
     def await_pod_start(self, pod: Any, *args: Any, **kwargs: Any) -> Any:
@@ -173,15 +180,13 @@ class ComposerPodOperator(KubernetesPodOperator):
 
     def cleanup(self, *args: Any, **kwargs: Any) -> Any:
         # KPO's failure says only "Pod X returned a failure" before a pod dump; lead with what went wrong.
-        from airflow.exceptions import AirflowException
-
         try:
             return super().cleanup(*args, **kwargs)
         except AirflowSkipException:
             raise
         except AirflowException as error:
             if self._startup_failure is not None:
-                raise self._startup_failure from error
+                raise self._startup_failure from None
             remote_pod = kwargs.get("remote_pod", args[1] if len(args) > 1 else None)
             summary = describe_failure(remote_pod, base_container_name(self))
             message = str(error) if summary is None else f"{summary}. {error}"
