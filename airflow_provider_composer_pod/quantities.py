@@ -72,6 +72,14 @@ def _parse_text(text: str, field: str) -> Decimal:
         return amount
     if not text.strip():
         raise QuantityError(field, text, "is empty, not a Kubernetes quantity", "give a value such as '500m' or '1Gi'")
+    if "{{" in text:  # e.g. container_resources, which cncf-kubernetes renders only from 5.0
+        raise QuantityError(
+            field,
+            text,
+            "is not a Kubernetes quantity but a Jinja template left unrendered: the installed cncf-kubernetes "
+            "provider does not template this argument",
+            "give a literal value, or use a provider that templates container_resources (5.0 and later)",
+        )
     raise QuantityError(
         field,
         text,

@@ -76,6 +76,8 @@ class ContainerRun:
         self.env: Dict[str, str] = {}
         self.exec_closers: List[Callable[[], None]] = []
         self.done = asyncio.Event()
+        # Set once the kubelet has tried to start the container: it runs, or its image pull failed (then retried).
+        self.start_tried = asyncio.Event()
         self.settings: Optional[Settings] = None
 
     @property
@@ -401,6 +403,7 @@ class PodRun:
             self.event("Failed", "Error: ImagePullBackOff", "Warning", container=run.name)
             run.state = {"waiting": {"reason": "ImagePullBackOff", "message": message}}
             self.sync()
+            run.start_tried.set()
             await self.sleep(backoff)
             backoff = min(backoff * 2, 2.0)
 
@@ -432,6 +435,11 @@ class PodRun:
         run.ready = not run.init
         self.event("Started", f"Started container {run.name}", container=run.name)
         self.sync()
+        run.start_tried.set()
+        if not run.init:
+            # The kubelet starts a pod's containers within moments of each other (SyncPod, in spec order), so a quick
+            # first container never finishes before its sidecar was tried; hold each process until all were.
+            await asyncio.gather(*(other.start_tried.wait() for other in self.containers))
         code, oom = await self._execute(run, argv, settings)
         return self._terminate(run, code, "OOMKilled" if oom else None)
 
