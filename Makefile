@@ -15,6 +15,7 @@ help:
 	@echo "make demo   run the example DAGs on the embedded Kubernetes API emulator"
 	@echo "make test   ruff, mypy and pytest in .venv (Airflow 3.3 + cncf-kubernetes 10.25 from $(LOCK))"
 	@echo "make bench  parse-time benchmark against stock KubernetesPodOperator"
+	@echo "make test-ui  the connection form in real Airflow 3 and 2.11 UIs, driven by headless Chromium"
 
 .tools/bin/uv:
 	$(PYTHON) -m venv .tools
@@ -54,6 +55,30 @@ CELLS ?=
 test-matrix: venv
 	PATH="$(abspath $(dir $(UV))):$$PATH" $(VENV)/bin/nox $(if $(CELLS),-s $(CELLS),-t matrix); status=$$?; \
 	$(PY) .ci/compat_table.py --print; exit $$status
+
+# Browser lane (tests/ui/): the connection form in real Airflow UIs, driven by Debian's headless Chromium through
+# Playwright (requirements/ui.txt, test tooling installed into .venv; it never downloads a browser). Airflow 3 runs
+# from .venv, Airflow 2.11 from .ui/af2 (requirements/ui-af2.lock). Screenshots, server logs and what the browser saw
+# go to tests/ui/artifacts/. Installs Debian's chromium where it is missing.
+UI_AF2 := .ui/af2
+CHROMIUM := /usr/bin/chromium
+
+$(VENV)/.ui-installed: requirements/ui.txt $(VENV)/.installed
+	$(UV_INSTALL) -r requirements/ui.txt
+	touch $@
+
+$(UI_AF2)/.installed: requirements/ui-af2.lock pyproject.toml | $(UV)
+	UV_PYTHON_DOWNLOADS=never $(UV) venv --quiet --allow-existing --python 3.11 $(UI_AF2)
+	$(UV) pip install --quiet --python $(UI_AF2)/bin/python --compile-bytecode -r requirements/ui-af2.lock
+	$(UV) pip install --quiet --python $(UI_AF2)/bin/python --no-deps -e .
+	touch $@
+
+$(CHROMIUM):
+	apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium
+
+.PHONY: test-ui
+test-ui: $(VENV)/.ui-installed $(UI_AF2)/.installed | $(CHROMIUM)
+	COMPOSER_POD_UI_TESTS=1 CHROMIUM=$(CHROMIUM) COMPOSER_POD_UI_AF2=$(abspath $(UI_AF2)) $(PY) -m pytest tests/ui -v
 
 # Rewrite README.md's compatibility table (between the compat-table markers) from .matrix/.
 compat-table: venv

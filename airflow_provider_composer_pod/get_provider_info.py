@@ -50,9 +50,16 @@ def get_provider_info() -> Dict[str, Any]:
                         "schema": {"type": ["string", "null"], "default": "composer-user-workloads"},
                     },
                     "in_cluster": {"label": "In cluster configuration", "schema": {"type": ["boolean", "null"]}},
-                    "cluster_context": {"label": "Cluster context", "schema": {"type": ["string", "null"]}},
+                    # Airflow 3 shows placeholders for standard fields only, so a placeholder that says more than
+                    # the default is repeated as the field's description (helper text under the field).
+                    "cluster_context": {
+                        "label": "Cluster context",
+                        "description": "the kube config's current context",
+                        "schema": {"type": ["string", "null"]},
+                    },
                     "composer_generation": {
                         "label": "Composer generation",
+                        "description": "auto, 1, 2 or 3",
                         "schema": {"type": ["string", "null"], "default": "auto"},
                     },
                     "disable_verify_ssl": {
