@@ -89,4 +89,4 @@ lock: | $(UV)
 	$(UV) pip compile --quiet --python-version 3.11 requirements/dev.in -o $(LOCK)
 
 clean:
-	rm -rf $(VENV) .tools .demo .bench
+	rm -rf $(VENV) .tools .demo .bench .ui
