@@ -9,7 +9,7 @@ LOCK := requirements/dev.lock
 # This machine sets PYTHONDONTWRITEBYTECODE; compiling at install time keeps imports (and the benchmarks) honest.
 UV_INSTALL := $(UV) pip install --quiet --python $(PY) --compile-bytecode
 
-.PHONY: help venv test lint typecheck unit demo bench lock clean test-matrix compat-table
+.PHONY: help venv test lint typecheck unit demo bench bench-startup lock clean test-matrix compat-table
 
 help:
 	@echo "make demo   run the example DAGs on the embedded Kubernetes API emulator"
@@ -47,6 +47,10 @@ demo: venv
 
 bench: venv
 	$(PY) bench/parse_overhead.py
+
+# startup_wait: stock KubernetesPodTrigger against ComposerPodStartupTrigger (100/500/1000 pods), and the worker slot.
+bench-startup: venv
+	$(PY) bench/startup_wait.py
 
 # Install matrix (noxfile.py): one venv per Python x Airflow x cncf-kubernetes cell, each with a Composer-like pip
 # install check, then the whole suite against the installed wheel; results in .matrix/, summarised as the README's

@@ -135,12 +135,49 @@ def dag_bag(dag_folder: str, **kwargs: Any) -> Any:
     return cls(dag_folder, **{key: value for key, value in kwargs.items() if key in accepted})
 
 
+def dag_test_date(dag: Any, when: Any) -> dict:
+    """``dag.test()`` keywords that make its DAG run id depend on ``when`` alone, so two calls make the same run:
+    ``execution_date`` on Airflow 2; ``logical_date`` and ``run_after`` (the run id's time) on Airflow 3."""
+    parameters = inspect.signature(dag.test).parameters
+    if "logical_date" not in parameters:
+        return {"execution_date": when}
+    return {"logical_date": when, **({"run_after": when} if "run_after" in parameters else {})}
+
+
+def prepare_thread_for_execute() -> None:
+    """Let an operator's ``execute`` run in a thread other than the one that imported Airflow.
+
+    Airflow 2.10 and 2.11 keep the guard against nested ``execute`` calls (ExecutorSafeguard) in a thread-local that
+    only the importing thread has, so ``execute`` in any other thread fails with AttributeError ('callers').
+    """
+    guard = getattr(importlib.import_module("airflow.models.baseoperator"), "ExecutorSafeguard", None)
+    state = getattr(guard, "_sentinel", None)
+    if state is not None and not hasattr(state, "callers"):
+        state.callers = {}
+
+
 _MASKER = "airflow.sdk.log" if AIRFLOW_3 else "airflow.utils.log.secrets_masker"
 
 # Airflow 3 deprecates airflow.exceptions.AirflowSkipException in favour of the Task SDK's.
 AirflowSkipException: Any = _load(
     "airflow.sdk.exceptions.AirflowSkipException" if AIRFLOW_3 else "airflow.exceptions.AirflowSkipException"
 )
+
+
+def _interruption_types() -> tuple:
+    # Airflow 3: the Task SDK's; Airflow 2 has AirflowTaskTimeout, and AirflowTaskTerminated from 2.7 (2.6's SIGTERM
+    # handler raises a plain AirflowException after on_kill).
+    module = importlib.import_module("airflow.sdk.exceptions" if AIRFLOW_3 else "airflow.exceptions")
+    names = ("AirflowTaskTimeout", "AirflowTaskTerminated")
+    return tuple(getattr(module, name) for name in names if hasattr(module, name))
+
+
+def task_interruption() -> Any:
+    """The execution_timeout or kill Airflow is raising through ``execute`` right now (from a ``finally``), or None."""
+    import sys
+
+    error = sys.exc_info()[1]
+    return error if error is not None and isinstance(error, _interruption_types()) else None
 
 
 def mask_secret(value: Any) -> None:
@@ -193,6 +230,75 @@ def translate_arguments(kwargs: dict) -> dict:
     return translate(kwargs, KPO_ARGUMENTS, _INSTALLED)
 
 
+# --- Deferral (startup_wait="defer" and deferrable=True) ---------------------------------------------------------
+
+
+def on_kill_action(task: Any) -> str:
+    """What a killed task does to its pod: KPO's ``on_kill_action`` (10.15+); before it, KPO's on_kill always
+    deleted the pod."""
+    action = getattr(task, "on_kill_action", None) if "on_kill_action" in KPO_ARGUMENTS else None
+    return str(getattr(action, "value", action) or "delete_pod")
+
+
+def trigger_event_extras(trigger: Any) -> dict:
+    """What a KubernetesPodTrigger adds to each event it fires: its ``trigger_kwargs`` (10.6+), else nothing."""
+    return dict(getattr(trigger, "trigger_kwargs", None) or {})
+
+
+def trigger_has_on_kill() -> bool:
+    """Airflow 3.3+ calls ``BaseTrigger.on_kill()`` when a user kills a deferred task (and never on a triggerer
+    restart); before, a trigger's ``cleanup()`` must tell the two apart from the task instance's state."""
+    from airflow.triggers.base import BaseTrigger
+
+    return "on_kill" in vars(BaseTrigger)
+
+
+def _task_state_sync(task_instance: Any) -> Any:
+    if AIRFLOW_3:  # the triggerer has no database session: ask the API server through the Task SDK
+        from airflow.sdk.execution_time.task_runner import RuntimeTaskInstance
+
+        states = RuntimeTaskInstance.get_task_states(
+            dag_id=task_instance.dag_id,
+            task_ids=[task_instance.task_id],
+            run_ids=[task_instance.run_id],
+            map_index=task_instance.map_index,
+        )
+        key = task_instance.task_id
+        if task_instance.map_index is not None and task_instance.map_index >= 0:
+            key = f"{key}_{task_instance.map_index}"
+        return (states.get(task_instance.run_id) or {}).get(key)
+    from airflow.models.taskinstance import TaskInstance
+    from airflow.utils.session import create_session
+
+    with create_session() as session:
+        return (
+            session.query(TaskInstance.state)
+            .filter(
+                TaskInstance.dag_id == task_instance.dag_id,
+                TaskInstance.task_id == task_instance.task_id,
+                TaskInstance.run_id == task_instance.run_id,
+                TaskInstance.map_index == task_instance.map_index,
+            )
+            .scalar()
+        )
+
+
+async def task_state(task_instance: Any) -> Any:
+    """The deferred task's current state, looked up off the event loop (None if the task instance is gone)."""
+    import asyncio
+
+    return await asyncio.get_running_loop().run_in_executor(None, _task_state_sync, task_instance)
+
+
+def dag_test_runs_triggers() -> bool:
+    """``dag.test()`` runs a deferred task's trigger inline from Airflow 2.8; before, it waits for a triggerer."""
+    if AIRFLOW_3:
+        return True
+    import airflow.models.dag as dag_module
+
+    return hasattr(dag_module, "_run_inline_trigger")
+
+
 # Also importable, loaded on first use: KubernetesPodTrigger and AsyncKubernetesHook (None where the provider has none).
 __all__ = [
     "AIRFLOW_3",
@@ -204,12 +310,20 @@ __all__ = [
     "async_hook_config",
     "build_pod_offline",
     "dag_bag",
+    "dag_test_date",
+    "prepare_thread_for_execute",
     "mask_secret",
     "redact",
+    "task_interruption",
     "KubernetesHook",
     "KubernetesPodOperator",
     "Secret",
     "hook_connection_kwargs",
+    "dag_test_runs_triggers",
+    "on_kill_action",
+    "task_state",
     "translate_arguments",
+    "trigger_event_extras",
+    "trigger_has_on_kill",
     "k8s",
 ]

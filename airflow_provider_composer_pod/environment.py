@@ -68,9 +68,13 @@ def parse_generation(value: Union[str, int, None], *, parameter: str) -> Optiona
     except ValueError:
         generation = -1
     if generation not in GENERATIONS:
-        raise ValueError(
-            f"{parameter}={value!r} is not a Composer generation: use 1, 2, 3 or 'auto' "
-            f"(auto reads COMPOSER_VERSION, which Composer sets on its workers)."
+        from airflow_provider_composer_pod.errors import ComposerPodInputError
+
+        raise ComposerPodInputError(
+            parameter,
+            value,
+            "it is not a Composer generation",
+            "use 1, 2, 3 or 'auto' (auto reads COMPOSER_VERSION, which Composer sets on its workers)",
         )
     return generation
 

@@ -32,6 +32,14 @@ def get_provider_info() -> Dict[str, Any]:
                 "python-modules": ["airflow_provider_composer_pod.hooks.composer_pod"],
             }
         ],
+        # triggers.pod (deferrable=True) is left out: it exists only on providers 5.2+, and every module listed here
+        # must import on every supported provider.
+        "triggers": [
+            {
+                "integration-name": "Cloud Composer Pod",
+                "python-modules": ["airflow_provider_composer_pod.triggers.startup"],
+            }
+        ],
         # Airflow 3's UI builds the form from conn-fields / ui-field-behaviour, Airflow 2's from the hook's
         # get_connection_form_widgets / get_ui_field_behaviour; tests/unit/hooks/test_connection_form.py keeps
         # the two equal.

@@ -76,6 +76,14 @@ def translate(kwargs: Dict[str, Any], accepted: FrozenSet[str], installed: str) 
         from kubernetes.client import models as k8s
 
         kwargs["container_resources"] = k8s.V1ResourceRequirements(**container_resources)
+    elif isinstance(container_resources, dict) and container_resources:
+        raise ComposerPodInputError(
+            "container_resources",
+            container_resources,
+            "a dict must have only the keys 'requests' and 'limits', or only the legacy keys "
+            + ", ".join(sorted(_LEGACY_RESOURCE_KEYS)),
+            "pass k8s.V1ResourceRequirements(requests={...}, limits={...})",
+        )
     if "node_selectors" in kwargs and "node_selectors" not in accepted:
         if kwargs.get("node_selector"):
             raise ComposerPodInputError(

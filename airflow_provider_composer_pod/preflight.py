@@ -192,8 +192,12 @@ def check_literals(task: Any) -> None:
 
 
 def check_pod(pod: Any, *, client: Any, task_id: str, generation: Optional[int], strict: bool, log: Any) -> None:
-    """Before creation: the rules on the rendered pod (warning once per adjustment), then the references."""
+    """Before creation: names and labels as the API server checks them, the rules on the rendered pod (warning once
+    per adjustment), then the references."""
+    from airflow_provider_composer_pod.pod_fields import check_pod_fields
     from airflow_provider_composer_pod.validation import raise_for_errors, validate_pod
+
+    check_pod_fields(pod)
 
     for finding in raise_for_errors(validate_pod(pod, task_id=task_id, generation=generation, strict=strict)):
         log.warning("%s", finding.render())

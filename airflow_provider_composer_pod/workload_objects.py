@@ -79,7 +79,27 @@ def apply_manifest(hook: Any, manifest: Any) -> str:
             raise _use_gcloud(
                 manifest, f"Forbidden (403): these credentials may not write {manifest.kind}s in {namespace}."
             ) from None
+        if error.status == 404:  # the namespace (the object itself would have been created)
+            raise ComposerPodObjectError(
+                f"Namespace {namespace} does not exist, so {manifest.kind} {manifest.name} cannot be written there. "
+                "Create the namespace, or use the environment's ('composer-user-workloads' on Composer 2 and 3)."
+            ) from None
+        if error.status in (400, 422):
+            raise ComposerPodObjectError(
+                f"The Kubernetes API refused {manifest.kind} {manifest.name} in {namespace} ({error.status}): "
+                f"{_status_message(error)}"
+            ) from None
         raise
+
+
+def _status_message(error: Any) -> str:
+    """The Status message of an API error; never its body, which may quote the object's values."""
+    import json
+
+    try:
+        return str(json.loads(error.body or "{}").get("message") or error.reason)
+    except (TypeError, ValueError, AttributeError):
+        return str(error.reason)
 
 
 def read_object(hook: Any, kind: str, name: str, namespace: Optional[str] = None) -> Any:

@@ -70,7 +70,12 @@ def merged_log(printed: str, records: list) -> str:
     import re
 
     def printed_as_a_line(message: str) -> bool:
-        return re.search(re.escape(message) + r"(\s+\[[\w.]+\] loc=\S+)?$", printed, re.MULTILINE) is not None
+        # A log line: something (time, level, logger) before the message. A line that is only the message, indented,
+        # is part of another message (a failure quoting the container's last lines), not this record printed.
+        for match in re.finditer(re.escape(message) + r"(\s+\[[\w.]+\] loc=\S+)?$", printed, re.MULTILINE):
+            if printed[printed.rfind("\n", 0, match.start()) + 1 : match.start()].strip():
+                return True
+        return False
 
     unprinted = [f"{r.name} {r.getMessage()}" for r in records if not printed_as_a_line(r.getMessage())]
     return "\n".join([printed, *unprinted])

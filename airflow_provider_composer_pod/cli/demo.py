@@ -22,8 +22,9 @@ from typing import Any, Dict, List, Optional, Tuple
 # Simulated start-up, so the summary's phase timings show what a Composer task waits for.
 _STARTUP = {"schedule_delay": 1.5, "pull_delay": 2.0, "start_delay": 0.3}
 _FINISHED = re.compile(r"DagRun Finished: .*?state=(\w+)|dag run .* (success|failed)", re.IGNORECASE)
-# What the demo shows of a task's log: the pod's own lines, where the config came from, and failures.
-_SHOWN = re.compile(r"\[[\w-]+\] |Kubernetes config:|Task failed|exited with code")
+# What the demo shows of a task's log: the pod's own lines, where the config came from, the startup story
+# (startup_wait="defer"), and failures.
+_SHOWN = re.compile(r"\[[\w-]+\] |Kubernetes config:|Task failed|exited with code|Pod startup:")
 # Airflow 3 (structlog): "<time> [info     ] message [logger] loc=file:line";
 # Airflow 2: "[<time>] {file:line} INFO - message".
 _MESSAGE = re.compile(r"^(?:\S+ \[\w+\s*\] |\[[^\]]+\] \{[^}]+\} \w+ - )(?P<message>.*?)(?: +\[[\w.]+\] loc=\S+)?$")

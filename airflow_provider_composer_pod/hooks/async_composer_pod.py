@@ -7,12 +7,15 @@ worker's ComposerPodHook resolves the connection and the kube config once and ha
 
 from __future__ import annotations
 
+import contextlib
 from functools import cached_property
-from typing import Any, Dict, Optional
+from typing import Any, AsyncIterator, Dict, Optional
 
+from airflow_provider_composer_pod.api_clients import retrying_async_api_client
 from airflow_provider_composer_pod.compat import PROVIDER_VERSION, AsyncKubernetesHook
 from airflow_provider_composer_pod.environment import ComposerEnvironment, detect_environment
 from airflow_provider_composer_pod.extras import extra_field
+from airflow_provider_composer_pod.retries import RetryPolicy, retry_policy
 
 if AsyncKubernetesHook is None:  # pragma: no cover - provider 4.x has no async hook (and no trigger) at all
     raise ImportError(
@@ -22,7 +25,11 @@ if AsyncKubernetesHook is None:  # pragma: no cover - provider 4.x has no async 
 
 
 class AsyncComposerPodHook(AsyncKubernetesHook):  # type: ignore[misc,valid-type]
-    """Reads only the extras it was given; the Composer namespace and generation fill gaps as in ComposerPodHook."""
+    """Reads only the extras it was given; the Composer namespace and generation fill gaps as in ComposerPodHook.
+
+    Every call through its client retries transient API failures, as ComposerPodHook's do, for the worker's
+    resolved ``api_retry_timeout``.
+    """
 
     def __init__(
         self,
@@ -44,6 +51,15 @@ class AsyncComposerPodHook(AsyncKubernetesHook):  # type: ignore[misc,valid-type
 
     async def _get_field(self, field_name: str) -> Any:
         return extra_field(self.resolved_extras, field_name)
+
+    @cached_property
+    def retry_policy(self) -> RetryPolicy:
+        return retry_policy(extra_field(self.resolved_extras, "api_retry_timeout"))
+
+    @contextlib.asynccontextmanager
+    async def get_conn(self) -> AsyncIterator[Any]:  # type: ignore[override]
+        async with super().get_conn() as api_client:
+            yield retrying_async_api_client(api_client, self.retry_policy, self.log)
 
     @cached_property
     def composer_environment(self) -> ComposerEnvironment:

@@ -6,6 +6,9 @@ import os
 from functools import cached_property
 from typing import Any, Dict, Optional, Tuple, Union
 
+from airflow.exceptions import AirflowException
+
+from airflow_provider_composer_pod.api_clients import retrying_api_client
 from airflow_provider_composer_pod.compat import KubernetesHook, async_hook_config, hook_connection_kwargs
 from airflow_provider_composer_pod.environment import (
     COMPOSER_KUBE_CONFIG,
@@ -14,6 +17,7 @@ from airflow_provider_composer_pod.environment import (
     detect_environment,
 )
 from airflow_provider_composer_pod.extras import FIELDS, as_bool, extra_field
+from airflow_provider_composer_pod.retries import NO_RETRIES, RetryPolicy, retry_policy
 
 # Connection extras that already say how to reach the cluster; when any is set, we leave the choice to KubernetesHook.
 _CONNECTION_CONFIG_FIELDS = ("in_cluster", "kube_config_path", "kube_config")
@@ -31,6 +35,10 @@ _PLACEHOLDERS = {
 }
 
 
+class ComposerPodConfigError(AirflowException):
+    """The kube config the task resolved cannot be loaded (a missing file, a context it does not have)."""
+
+
 class ComposerPodHook(KubernetesHook):
     """Talks to the Composer environment's own GKE cluster unless told otherwise.
 
@@ -38,6 +46,9 @@ class ComposerPodHook(KubernetesHook):
     config in the connection, it uses ``/home/airflow/composer_kube_config`` where that file exists; with no namespace
     in the connection, ``get_namespace()`` gives the detected generation's namespace. Extras are read alike on every
     provider version, prefixed or not, for both the ``kubernetes`` and the ``composer_pod`` connection types.
+
+    Every call through its client retries transient API failures for up to ``api_retry_timeout`` seconds of outage
+    (the argument, else the connection's ``api_retry_timeout`` extra, else 300; see :mod:`~.retries`).
     """
 
     conn_name_attr = "kubernetes_conn_id"
@@ -52,12 +63,14 @@ class ComposerPodHook(KubernetesHook):
         conn_id: Optional[str] = default_conn_name,
         *,
         composer_generation: Union[int, str, None] = None,
+        api_retry_timeout: Optional[float] = None,
         **kwargs: Any,
     ) -> None:
         # Airflow builds a hook for the connection form's Test button as hook_class(kubernetes_conn_id=...).
         conn_id = kwargs.pop("kubernetes_conn_id", conn_id)
         super().__init__(**hook_connection_kwargs(conn_id), **kwargs)
         self.composer_generation = composer_generation
+        self.api_retry_timeout = api_retry_timeout
         self._config_source: Optional[str] = None
 
     @classmethod
@@ -150,9 +163,28 @@ class ComposerPodHook(KubernetesHook):
         self.log.info("Kubernetes config: %s; %s.", source, self.composer_environment.describe())
         return source
 
+    @cached_property
+    def retry_policy(self) -> RetryPolicy:
+        """From ``api_retry_timeout``, else the connection's extra; a bad value raises ComposerPodInputError."""
+        if self.api_retry_timeout is not None:
+            return retry_policy(self.api_retry_timeout)
+        extra = self._connection_field("api_retry_timeout")
+        return retry_policy(extra, parameter=f"connection {self.conn_id!r} extra api_retry_timeout")
+
     def get_conn(self) -> Any:
-        self.resolve_config_source()
-        return super().get_conn()
+        source = self.resolve_config_source()
+        from kubernetes.config.config_exception import ConfigException
+
+        try:
+            api_client = super().get_conn()
+        except ConfigException as error:  # a missing file, a context it lacks: say which config, not a traceback
+            raise ComposerPodConfigError(
+                f"The Kubernetes config ({source}"
+                + (f", context {self.cluster_context!r}" if self.cluster_context else "")
+                + f") cannot be used: {error}. Fix the connection's kube config, or the config_file or "
+                "cluster_context argument."
+            ) from None
+        return retrying_api_client(api_client, self.retry_policy, self.log)
 
     def get_namespace(self) -> Optional[str]:
         """The connection's namespace, else the Composer generation's (KPO asks only when the pod has none)."""
@@ -165,6 +197,9 @@ class ComposerPodHook(KubernetesHook):
         """Answer the UI's Test button and ``airflow connections test`` with a clear yes or no."""
         from airflow_provider_composer_pod.connection_check import check_connection
 
+        self.retry_policy = NO_RETRIES  # the Test button answers at once: an unreachable API is the answer
+        if "api_client" in vars(self):  # a client built already keeps its policy unless told
+            retrying_api_client(self.api_client, NO_RETRIES, self.log)
         return check_connection(self)
 
     def resolved_extras(self) -> Dict[str, Any]:
@@ -180,6 +215,7 @@ class ComposerPodHook(KubernetesHook):
             resolved["in_cluster"] = self.in_cluster
         if self.cluster_context:
             resolved["cluster_context"] = self.cluster_context
+        resolved["api_retry_timeout"] = self.retry_policy.timeout
         return resolved
 
     def async_hook(self) -> Any:

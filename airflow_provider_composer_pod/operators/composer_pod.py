@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import time
 from functools import cached_property
-from typing import TYPE_CHECKING, Any, Optional, Sequence, Union
+from typing import TYPE_CHECKING, Any, Dict, NoReturn, Optional, Sequence, Union
 
 from airflow.exceptions import AirflowException
 
@@ -11,15 +12,30 @@ from airflow_provider_composer_pod.compat import (
     AirflowSkipException,
     KubernetesPodOperator,
     base_container_name,
+    on_kill_action,
     redact,
+    task_interruption,
     translate_arguments,
 )
 from airflow_provider_composer_pod.config_maps import attach_config_maps
-from airflow_provider_composer_pod.diagnosis import describe_failure
+from airflow_provider_composer_pod.diagnosis import (
+    FailureFacts,
+    base_container_succeeded,
+    failure_message,
+    gather_facts,
+)
 from airflow_provider_composer_pod.environment import DEFAULT_STARTUP_TIMEOUT_SECONDS
+from airflow_provider_composer_pod.errors import ComposerPodInputError
 from airflow_provider_composer_pod.extras import as_bool
 from airflow_provider_composer_pod.hooks.composer_pod import ComposerPodHook
+from airflow_provider_composer_pod.log_stream import (
+    DEFAULT_TAIL_LINES,
+    LogPositions,
+    follow_resumably,
+    tail_line_count,
+)
 from airflow_provider_composer_pod.naming import pod_name_from_task_id
+from airflow_provider_composer_pod.pod_fields import rejection, unreadable_template
 from airflow_provider_composer_pod.preflight import (
     CANNOT_START,
     ComposerPodPreflightError,
@@ -29,7 +45,9 @@ from airflow_provider_composer_pod.preflight import (
     object_keys,
     pod_references,
 )
+from airflow_provider_composer_pod.retries import retry_policy
 from airflow_provider_composer_pod.startup import fail_fast_while_pending
+from airflow_provider_composer_pod.teardown import delete_pods
 
 if TYPE_CHECKING:
     from airflow.sdk.definitions.context import Context
@@ -63,6 +81,21 @@ class ComposerPodOperator(KubernetesPodOperator):
         files). Templated; names are checked after rendering.
     :param strict_validation: treat what Autopilot would silently adjust (requests below a minimum, off-ratio, limits
         different from requests) as errors. Default: the connection's ``strict_validation`` extra, else off.
+    :param failure_log_lines: how many of the container's last log lines a failure's exception quotes (default 20;
+        0 for none).
+    :param api_retry_timeout: seconds of Kubernetes API failures (refused or dropped connections, timeouts, 5xx,
+        429) that every API call rides out, retrying with backoff, before the task fails; 0 turns retries off.
+        Default: the connection's ``api_retry_timeout`` extra, else 300. A create whose answer is lost is never sent
+        twice: the pod is looked up by this try's labels and adopted.
+
+    :param startup_wait: ``"block"`` (default) keeps the worker slot while the pod starts, as KPO does; ``"defer"``
+        frees it: once the pod exists the task defers to :class:`~.triggers.startup.ComposerPodStartupTrigger`, which
+        waits on one shared pod watch per namespace, and resumes on a worker to stream the logs and finish exactly as
+        the blocking path does, with the startup (phase timings and the events behind them) in the task log. Works
+        on every provider version. ``deferrable=True`` (providers 5.2+) defers the whole run instead.
+
+    A followed log that breaks is resumed from the last line's timestamp, with no line repeated or lost, and a
+    follow ends once the container has ended even if the connection stays open.
     """
 
     template_fields: Sequence[str] = (*KubernetesPodOperator.template_fields, "config_maps")
@@ -74,6 +107,19 @@ class ComposerPodOperator(KubernetesPodOperator):
     composer_generation: Union[int, str, None] = None
     strict_validation: Optional[bool] = None
     config_maps: Sequence[Any] = ()
+    failure_log_lines: int = DEFAULT_TAIL_LINES
+    api_retry_timeout: Optional[float] = None
+    # Seconds without log output after which the container's state is read (a follow that never ends stops here).
+    log_idle_timeout: float = 60.0
+    startup_wait: str = "block"
+    # startup_wait="defer": when this worker created the pod, whether KPO's cleanup runs only because the task defers,
+    # and the trigger's event once the task resumes.
+    _created_at: Optional[float] = None
+    _deferring_startup: bool = False
+    _startup_event: Optional[Dict[str, Any]] = None
+    # Airflow asked this task to stop (on_kill), and the pods deleted because of it or of an execution_timeout.
+    _kill_requested: bool = False
+    _deleted_pods: Sequence[str] = ()
 
     def __init__(
         self,
@@ -85,6 +131,9 @@ class ComposerPodOperator(KubernetesPodOperator):
         composer_generation: Union[int, str, None] = None,
         strict_validation: Optional[bool] = None,
         config_maps: Optional[Sequence[Any]] = None,
+        failure_log_lines: Optional[int] = None,
+        api_retry_timeout: Optional[float] = None,
+        startup_wait: Optional[str] = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(
@@ -104,6 +153,16 @@ class ComposerPodOperator(KubernetesPodOperator):
             self.strict_validation = strict_validation
         if config_maps:
             self.config_maps = list(config_maps)
+        if failure_log_lines is not None:
+            self.failure_log_lines = tail_line_count(failure_log_lines)
+        if api_retry_timeout is not None:
+            retry_policy(api_retry_timeout)  # a bad literal is a DAG import error, like check_literals' findings
+            self.api_retry_timeout = api_retry_timeout
+        if startup_wait is not None:
+            from airflow_provider_composer_pod.startup_deferral import check_startup_wait  # parse time: only if given
+
+            check_startup_wait(startup_wait, getattr(self, "deferrable", False))
+            self.startup_wait = startup_wait
         check_literals(self)  # the one non-assignment: rejected literal values become DAG import errors (issue 6)
 
     @cached_property
@@ -114,22 +173,59 @@ class ComposerPodOperator(KubernetesPodOperator):
             config_file=self.config_file,
             cluster_context=self.cluster_context,
             composer_generation=self.composer_generation,
+            api_retry_timeout=self.api_retry_timeout,
         )
+
+    @cached_property
+    def pod_manager(self) -> Any:
+        # KPO's own PodManager, whose log reads resume where a broken stream stopped (see log_stream), for as long
+        # as api_retry_timeout lets any API call ride out an outage.
+        return follow_resumably(
+            super().pod_manager,
+            self.client,
+            self._log_positions,
+            idle_timeout=self.log_idle_timeout,
+            give_up_after=self.hook.retry_policy.timeout,
+        )
+
+    @cached_property
+    def _log_positions(self) -> LogPositions:
+        return LogPositions(self.failure_log_lines)
 
     def execute(self, context: Context) -> Any:
         # Settle the kube config before KPO builds clients or a trigger, so every path uses the same one.
         self.hook.resolve_config_source()
         self.config_file = self.hook.config_file
+        self.hook.retry_policy  # noqa: B018 - a bad api_retry_timeout fails here, before any pod exists
+        if self.startup_wait == "defer" and self._startup_event is None:
+            from airflow_provider_composer_pod.startup_deferral import require_async_client
+
+            require_async_client()  # before any pod exists
         return super().execute(context)
 
+    def execute_after_startup(self, context: Context, event: Dict[str, Any]) -> Any:
+        """Back from ComposerPodStartupTrigger: run the blocking path again; it finds the pod already started."""
+        self._deferring_startup = False  # dag.test() on Airflow 2 resumes the very object that deferred
+        self._startup_event = event
+        return self.execute(context)
+
     def build_pod_request_obj(self, *args: Any, **kwargs: Any) -> Any:
-        pod = super().build_pod_request_obj(*args, **kwargs)
+        try:
+            pod = super().build_pod_request_obj(*args, **kwargs)
+        except Exception as error:
+            unreadable = unreadable_template(self, error)  # a template the client's models reject, said plainly
+            if unreadable is None:
+                raise
+            raise unreadable from None
         if not pod.metadata.namespace:  # provider 4.4 takes only the namespace argument, not the connection's
             pod.metadata.namespace = self.hook.get_namespace()
         attach_config_maps(pod, self.config_maps, base_container_name(self))
         return pod
 
     def get_or_create_pod(self, pod_request_obj: Any, context: Context, *args: Any, **kwargs: Any) -> Any:
+        if self._startup_event is not None:  # resumed after startup_wait="defer": the trigger's pod, checked already
+            return self.client.read_namespaced_pod(self._startup_event["name"], self._startup_event["namespace"])
+        self._created_at = time.time()
         # Fail before anything exists: a pod Autopilot would reject, or one that would wait in
         # CreateContainerConfigError for a missing Secret or ConfigMap until the startup timeout.
         strict = self.strict_validation
@@ -144,12 +240,34 @@ class ComposerPodOperator(KubernetesPodOperator):
                 strict=strict,
                 log=self.log,
             )
-        except AirflowException as error:  # the pre-flight's and the validator's errors
+        except (AirflowException, ComposerPodInputError) as error:  # the pre-flight's and the validators' errors
             self._startup_failure = error
             raise
-        return super().get_or_create_pod(pod_request_obj, context, *args, **kwargs)
+        try:
+            pod = super().get_or_create_pod(pod_request_obj, context, *args, **kwargs)
+        except Exception as error:
+            refused = rejection(error, pod_request_obj)  # 4xx from the create: a typed error, not the client's trace
+            if refused is None:
+                raise
+            self._startup_failure = refused
+            raise refused from None
+        if self._kill_requested and on_kill_action(self) == "delete_pod":
+            # Killed while the create was on its way (Airflow 3 lets execute go on after on_kill).
+            self.pod = pod
+            self._delete_pods("the task was killed while its pod was being created")
+            raise AirflowException(f"Task {self.task_id} was killed while its pod was being created; pod deleted.")
+        return pod
 
     def await_pod_start(self, pod: Any, *args: Any, **kwargs: Any) -> Any:
+        if self._startup_event is not None:
+            self._report_startup(pod, self._startup_event)
+            return super().await_pod_start(pod, *args, **kwargs)  # returns at once: the pod has left Pending
+        if self.startup_wait == "defer":
+            from airflow_provider_composer_pod.startup_deferral import RESUME_METHOD, startup_trigger
+
+            trigger = startup_trigger(self, pod, self._created_at)
+            self._deferring_startup = True  # KPO's cleanup runs on the way out; the pod must live on
+            self.defer(trigger=trigger, method_name=RESUME_METHOD)
         # Second line of defence after the pre-flight: a Secret deleted (or a key removed) after the check leaves the
         # pod in CreateContainerConfigError, which KPO would wait out until the startup timeout.
         fail_fast_while_pending(
@@ -160,6 +278,43 @@ class ComposerPodOperator(KubernetesPodOperator):
             on_config_error=lambda problem: self._fail_start(pod, problem),
         )
         return super().await_pod_start(pod, *args, **kwargs)
+
+    def _report_startup(self, pod: Any, event: Dict[str, Any]) -> None:
+        """The startup story in the task log; a pod that did not start fails here, with advice."""
+        from airflow_provider_composer_pod.startup_deferral import ComposerPodStartupError, config_error, report_startup
+
+        message = report_startup(self, event)
+        problem = config_error(event)
+        if problem is not None:
+            self._fail_start(pod, problem)  # names the missing Secret or ConfigMap and how to create it
+        if message is not None:
+            self._startup_failure = ComposerPodStartupError(message)
+            raise self._startup_failure
+
+    def defer(self, *args: Any, **kwargs: Any) -> Any:
+        # deferrable=True: KPO defers with its stock trigger; ours takes the same arguments and waits for the start on
+        # the shared watch, with the connection resolved here.
+        from airflow_provider_composer_pod.startup_deferral import full_deferral_trigger, is_stock_trigger
+
+        if is_stock_trigger(kwargs.get("trigger")):
+            kwargs["trigger"] = full_deferral_trigger(self, kwargs["trigger"])
+        return super().defer(*args, **kwargs)
+
+    # deferrable=True resumes in KPO's trigger_reentry (8.x+) or execute_complete (5.2 to 7.x). After our trigger's
+    # startup failure, KPO's cleanup would replace the advice with "returned a failure": keep it for our cleanup.
+    def trigger_reentry(self, context: Context, event: Dict[str, Any]) -> Any:
+        self._note_startup_failure(event)
+        return super().trigger_reentry(context, event)  # type: ignore[misc]
+
+    def execute_complete(self, context: Context, event: Dict[str, Any], **kwargs: Any) -> Any:
+        self._note_startup_failure(event)
+        return super().execute_complete(context, event, **kwargs)  # type: ignore[misc]
+
+    def _note_startup_failure(self, event: Any) -> None:
+        if isinstance(event, dict) and event.get("composer_startup"):
+            from airflow_provider_composer_pod.startup_deferral import ComposerPodStartupError
+
+            self._startup_failure = ComposerPodStartupError(event.get("message"))
 
     def _fail_start(self, pod: Any, problem: str) -> None:
         generation = self.hook.composer_environment.generation
@@ -178,7 +333,41 @@ class ComposerPodOperator(KubernetesPodOperator):
         self._startup_failure = ComposerPodPreflightError(f"{CANNOT_START}\n- {problem}")
         raise self._startup_failure
 
+    def on_kill(self) -> None:
+        # Airflow kills the task (a user, "mark failed", SIGTERM): KPO deletes self.pod, which it knows only once the
+        # create has answered; before that, the pod is found by this try's labels.
+        self._kill_requested = True
+        if self._deleted_pods:  # execution_timeout: cleanup deleted it already
+            return
+        try:
+            super().on_kill()
+        except Exception as error:
+            if getattr(error, "status", None) != 404:  # providers before 7.x let the delete's 404 out
+                raise
+        if self.pod is None and on_kill_action(self) == "delete_pod":
+            self._delete_pods("the task was killed")
+
+    def _delete_pods(self, reason: str) -> None:
+        self._deleted_pods = delete_pods(
+            self.client,
+            pod=self.pod,
+            pod_request=self.pod_request_obj,
+            grace_period=self.termination_grace_period,
+            reason=reason,
+            log=self.log,
+        )
+
     def cleanup(self, *args: Any, **kwargs: Any) -> Any:
+        if self._deferring_startup:  # the task defers while its pod starts: nothing to clean up yet
+            return None
+        pod = kwargs.get("pod", args[0] if args else None)
+        remote_pod = kwargs.get("remote_pod", args[1] if len(args) > 1 else None)
+        interruption = task_interruption()
+        if interruption is not None and on_kill_action(self) == "delete_pod":
+            # execution_timeout (or a kill) while the pod runs: it is not finished, so on_finish_action does not
+            # apply; it goes now, as on_kill would have it, whatever KPO's cleanup then makes of it.
+            self._delete_pods(f"the task was interrupted ({type(interruption).__name__})")
+        facts = self._failure_facts(pod, remote_pod) if interruption is None and not self._kill_requested else None
         # KPO's failure says only "Pod X returned a failure" before a pod dump; lead with what went wrong.
         try:
             return super().cleanup(*args, **kwargs)
@@ -187,9 +376,42 @@ class ComposerPodOperator(KubernetesPodOperator):
         except AirflowException as error:
             if self._startup_failure is not None:
                 raise self._startup_failure from None
-            remote_pod = kwargs.get("remote_pod", args[1] if len(args) > 1 else None)
-            summary = describe_failure(remote_pod, base_container_name(self))
-            message = str(error) if summary is None else f"{summary}. {error}"
-            # The termination message and KPO's pod dump can quote what the container printed, Secrets included: the
-            # message goes through the secrets masker, and KPO's unmasked exception is not chained to it.
-            raise AirflowException(redact(message)) from None
+            if interruption is not None or self._kill_requested:
+                return None  # Airflow's timeout or kill goes on, not KPO's "returned a failure"
+            self._raise_failure(str(error), facts or FailureFacts(pod=remote_pod))
+        except Exception as error:
+            # Providers 7.x to 9.x read the pod again in cleanup: one deleted under the task (preempted, removed by
+            # someone) fails there with the client's 404 instead of an explanation.
+            if getattr(error, "status", None) != 404 or interruption is not None or self._kill_requested:
+                raise
+            if self._startup_failure is not None:
+                raise self._startup_failure from None
+            name = getattr(getattr(pod, "metadata", None), "name", None)
+            gone = f"Pod {name} no longer exists (the Kubernetes API answered 404 Not Found)."
+            self._raise_failure(gone, facts or FailureFacts(pod=remote_pod, deleted=True))
+
+    def _raise_failure(self, kpo_message: str, facts: FailureFacts) -> NoReturn:
+        message = failure_message(
+            kpo_message, facts, base_container_name(self), generation=self.hook.composer_environment.generation
+        )
+        # The termination message, the log lines and KPO's pod dump can quote what the container printed, Secrets
+        # included: the message goes through the secrets masker, and KPO's unmasked exception is not chained to it.
+        raise AirflowException(redact(message)) from None
+
+    def _failure_facts(self, pod: Any, remote_pod: Any) -> Optional[FailureFacts]:
+        """Before KPO's cleanup deletes the pod: its latest state, events and last log lines, if it failed."""
+        base = base_container_name(self)
+        if pod is None or remote_pod is None or self._startup_failure is not None:
+            return None
+        if base_container_succeeded(remote_pod, base):
+            return None
+        name, namespace = pod.metadata.name, pod.metadata.namespace
+        return gather_facts(
+            self.client,
+            pod,
+            remote_pod,
+            base,
+            log_tail=self._log_positions.tail(namespace, name, base),
+            tail_lines=self.failure_log_lines,
+            log=self.log,
+        )

@@ -74,6 +74,32 @@ class StreamCut:
 
 
 @dataclass
+class OutageRule:
+    """At the next ``count`` matching requests, drop the connection unanswered, then refuse connections for ``seconds``.
+
+    With ``serve`` the server first does what the request asks (a create creates) and only its answer is lost, as
+    when a load balancer or the network drops a connection mid-request; without, the request is not acted on.
+    ``phase`` narrows matching to requests about a pod (named in the path) that is in that phase.
+    """
+
+    seconds: float
+    method: Optional[str] = None
+    path: Optional[str] = None
+    phase: Optional[str] = None
+    serve: bool = False
+    count: int = 1
+    used: int = 0
+
+    def matches(self, method: str, path: str, phase: Callable[[], Optional[str]]) -> bool:
+        return (
+            self.used < self.count
+            and (self.method is None or self.method.upper() == method)
+            and (self.path is None or re.search(self.path, path) is not None)
+            and (self.phase is None or phase() == self.phase)
+        )
+
+
+@dataclass
 class SlowLogs:
     delay: float
     pod: Optional[str] = None
@@ -90,6 +116,8 @@ class FaultInjector:
     failures: List[FailureRule] = field(default_factory=list)
     cuts: List[StreamCut] = field(default_factory=list)
     slow: List[SlowLogs] = field(default_factory=list)
+    outages: List[OutageRule] = field(default_factory=list)
+    hanging_follows: bool = False
     _lock: Any = field(default_factory=threading.Lock)
 
     def clear(self) -> None:
@@ -97,12 +125,34 @@ class FaultInjector:
             self.failures = []
             self.cuts = []
             self.slow = []
+            self.outages = []
+            self.hanging_follows = False
 
     # --------------------------------------------------------------------------------------------- arming
     def refuse_connections(self, seconds: float, drop_existing: bool = True) -> None:
         """Close the listening socket for ``seconds`` (clients get ECONNREFUSED), then listen on the same port."""
         assert self.refuse_hook is not None, "emulator not started"
         self.refuse_hook(seconds, drop_existing)
+
+    def outage_on(
+        self,
+        seconds: float,
+        method: Optional[str] = None,
+        path: Optional[str] = None,
+        phase: Optional[str] = None,
+        serve: bool = False,
+        count: int = 1,
+    ) -> OutageRule:
+        """Begin an outage at a matching request (see :class:`OutageRule`): it is dropped unanswered (acted on first
+        if ``serve``), and connections are refused for ``seconds`` (0: only the drop)."""
+        rule = OutageRule(seconds, method, path, phase, serve, count)
+        with self._lock:
+            self.outages.append(rule)
+        return rule
+
+    def drop_responses(self, count: int = 1, method: Optional[str] = None, path: Optional[str] = None) -> OutageRule:
+        """Act on the next ``count`` matching requests but drop their connections instead of answering."""
+        return self.outage_on(0.0, method, path, serve=True, count=count)
 
     def fail_requests(
         self,
@@ -147,6 +197,12 @@ class FaultInjector:
             self.slow.append(rule)
         return rule
 
+    def hang_log_follows(self, hang: bool = True) -> None:
+        """Keep ``follow`` log streams open after the container has ended (the kubelet bug apache/airflow#23497):
+        the client gets every line but never the end of the response."""
+        with self._lock:
+            self.hanging_follows = hang
+
     def expire_resource_versions(self, close_watches: bool = False) -> int:
         """Compact the history: older resourceVersions now answer 410 Expired. Returns the new floor."""
         assert self.compact_hook is not None, "emulator not started"
@@ -159,6 +215,14 @@ class FaultInjector:
                 if rule.remaining > 0 and rule.matches(method, path):
                     rule.hits += 1
                     return rule.error()
+        return None
+
+    def take_outage(self, method: str, path: str, phase: Callable[[], Optional[str]]) -> Optional[OutageRule]:
+        with self._lock:
+            for rule in self.outages:
+                if rule.matches(method, path, phase):
+                    rule.used += 1
+                    return rule
         return None
 
     def take_cut(self, kind: str, path: str) -> Optional[StreamCut]:

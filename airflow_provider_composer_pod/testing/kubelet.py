@@ -267,6 +267,16 @@ class PodRun:
             self.side_tasks.append(asyncio.ensure_future(self._after(self.settings.evict_after, self.evict)))
         if self.settings.preempt_after is not None:
             self.side_tasks.append(asyncio.ensure_future(self._after(self.settings.preempt_after, self.preempt)))
+        deadline = (self.pod.get("spec") or {}).get("activeDeadlineSeconds")
+        if deadline is not None:
+            self.side_tasks.append(asyncio.ensure_future(self._deadline(float(deadline))))
+
+    async def _deadline(self, seconds: float) -> None:
+        """``spec.activeDeadlineSeconds``, counted (scaled, like every simulated duration) from the pod's start."""
+        await self.scheduled.wait()
+        await self.sleep(seconds)
+        if not self.finished and not self.deleting:
+            await self.deadline_exceeded()
 
     async def _after(self, seconds: float, action: Callable[[], Any]) -> None:
         await self.sleep(seconds)
@@ -310,13 +320,21 @@ class PodRun:
             self.sync()
             self.event("FailedScheduling", message, "Warning", SCHEDULER)
             await self.sleep(min(settings.unschedulable_for / 2.0, 1.0))
-            self.event(
-                "TriggeredScaleUp",
-                "pod triggered scale-up: [{https://www.googleapis.com/compute/v1/projects/emulator/zones/"
-                "us-central1-a/instanceGroups/gke-composer-default-pool-1a2b3c4d-grp 1->2 (max: 6)}]",
-                "Normal",
-                "cluster-autoscaler",
-            )
+            if settings.scale_up:
+                self.event(
+                    "TriggeredScaleUp",
+                    "pod triggered scale-up: [{https://www.googleapis.com/compute/v1/projects/emulator/zones/"
+                    "us-central1-a/instanceGroups/gke-composer-default-pool-1a2b3c4d-grp 1->2 (max: 6)}]",
+                    "Normal",
+                    "cluster-autoscaler",
+                )
+            else:  # no node group the autoscaler could grow fits the pod
+                self.event(
+                    "NotTriggerScaleUp",
+                    "pod didn't trigger scale-up: 1 Insufficient memory, 1 max node group size reached",
+                    "Normal",
+                    "cluster-autoscaler",
+                )
             await self.sleep(settings.unschedulable_for - min(settings.unschedulable_for / 2.0, 1.0))
         else:
             await self.sleep(settings.schedule_delay)
@@ -397,13 +415,13 @@ class PodRun:
             self.event("Failed", "Error: ErrImagePull", "Warning", container=run.name)
             run.state = {"waiting": {"reason": "ErrImagePull", "message": detail}}
             self.sync()
+            run.start_tried.set()
             await self.sleep(backoff)
             message = f'Back-off pulling image "{image}"'
             self.event("BackOff", message, "Normal", container=run.name)
             self.event("Failed", "Error: ImagePullBackOff", "Warning", container=run.name)
             run.state = {"waiting": {"reason": "ImagePullBackOff", "message": message}}
             self.sync()
-            run.start_tried.set()
             await self.sleep(backoff)
             backoff = min(backoff * 2, 2.0)
 
@@ -561,6 +579,18 @@ class PodRun:
         self.phase, self.reason, self.message = "Failed", "Evicted", message
         self.set_condition("DisruptionTarget", "True", "TerminationByKubelet", message)
         await self._stop_containers(0, 9)
+        self._cancel_lifecycle()
+        self._kill_remaining(137)
+        self.finished = True
+        self.sync()
+
+    async def deadline_exceeded(self) -> None:
+        """The kubelet's active-deadline handler: kill the containers and fail the pod with DeadlineExceeded."""
+        message = "Pod was active on the node longer than the specified deadline"
+        self.event("DeadlineExceeded", message, "Warning")
+        self.phase, self.reason, self.message = "Failed", "DeadlineExceeded", message
+        grace = int((self.current().get("spec") or {}).get("terminationGracePeriodSeconds", 30))
+        await self._stop_containers(grace)
         self._cancel_lifecycle()
         self._kill_remaining(137)
         self.finished = True

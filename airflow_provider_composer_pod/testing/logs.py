@@ -21,17 +21,21 @@ class ContainerLog:
         self._partial: Dict[int, Tuple[int, bytearray]] = {}
         self.changed = asyncio.Event()
 
-    def write(self, fd: int, data: bytes) -> None:
-        """Split into lines; a line keeps the timestamp of its first byte, like CRI partial-line merging."""
+    def write(self, fd: int, data: bytes, timestamp_ns: Optional[int] = None) -> None:
+        """Split into lines; a line keeps the timestamp of its first byte, like CRI partial-line merging.
+
+        ``timestamp_ns`` stamps every line this write starts with one time, as a runtime reading several lines in
+        one go on a coarse clock does (several log lines then share a timestamp).
+        """
         if self.finished or not data:
             return
-        started, buffer = self._partial.get(fd, (clock.now_ns(), bytearray()))
+        started, buffer = self._partial.get(fd, (timestamp_ns or clock.now_ns(), bytearray()))
         buffer.extend(data)
         while b"\n" in buffer:
             index = buffer.index(b"\n")
             self.entries.append((started, fd, bytes(buffer[: index + 1])))
             del buffer[: index + 1]
-            started = clock.now_ns()
+            started = timestamp_ns or clock.now_ns()
         if buffer:
             self._partial[fd] = (started, buffer)
         else:
@@ -121,11 +125,13 @@ async def stream_log(
     cut_after_lines: Optional[int] = None,
     cut_after_bytes: Optional[int] = None,
     cut_event: Optional[asyncio.Event] = None,
+    hang: bool = False,
 ) -> web.StreamResponse:
     """Write matching lines; with ``follow`` keep streaming until the container's log is finished.
 
     The ``cut_*`` arguments come from fault injection: the connection is aborted without the closing chunk, so
-    clients see a broken chunked transfer exactly like a dropped kubelet connection.
+    clients see a broken chunked transfer exactly like a dropped kubelet connection. ``hang`` keeps a follow open
+    after the container's log is finished, as kubelets sometimes do (apache/airflow#23497).
     """
     entries = [e for e in log.entries if options["since_ns"] is None or e[0] >= options["since_ns"]]
     if options["tail_lines"] is not None:
@@ -173,7 +179,7 @@ async def stream_log(
                     continue
                 if not await send(entry):
                     return response
-            if log.finished:
+            if log.finished and not hang:
                 break
             waiter = asyncio.ensure_future(log.changed.wait())
             cutter = asyncio.ensure_future(cut_event.wait()) if cut_event is not None else None

@@ -27,6 +27,8 @@ class RequestRecord:
     resource: str = ""
     namespace: Optional[str] = None
     name: Optional[str] = None
+    # The connection was dropped unanswered (an injected outage); ``status`` is what the server did, 0 if nothing.
+    dropped: bool = False
 
     @property
     def url(self) -> str:

@@ -66,14 +66,17 @@ class ContainerContext:
         self._loop = loop
         self._loop_thread = threading.get_ident()
 
-    def write(self, data: Union[str, bytes], stream: str = "stdout") -> None:
-        """Append raw output; safe from the worker thread a synchronous hook runs in."""
+    def write(self, data: Union[str, bytes], stream: str = "stdout", timestamp_ns: Optional[int] = None) -> None:
+        """Append raw output; safe from the worker thread a synchronous hook runs in.
+
+        ``timestamp_ns`` gives every line of ``data`` that one log timestamp (see ``ContainerLog.write``).
+        """
         payload = data.encode("utf-8") if isinstance(data, str) else data
         fd = 2 if stream == "stderr" else 1
         if threading.get_ident() == self._loop_thread:
-            self._log.write(fd, payload)
+            self._log.write(fd, payload, timestamp_ns)
         else:
-            self._loop.call_soon_threadsafe(self._log.write, fd, payload)
+            self._loop.call_soon_threadsafe(self._log.write, fd, payload, timestamp_ns)
 
     def print(self, *args: Any, stream: str = "stdout") -> None:
         self.write(" ".join(str(a) for a in args) + "\n", stream)

@@ -16,6 +16,7 @@ from typing import Any, Callable, Dict, List, Optional
 _DEFAULTS: Dict[str, Any] = {
     "schedule_delay": 0.05,
     "unschedulable_for": 0.0,
+    "scale_up": True,
     "pull_delay": 0.05,
     "pull_error": None,
     "pull_error_for": None,
@@ -40,7 +41,10 @@ class PodScenario:
     container's image and name.
 
     :param schedule_delay: seconds from creation to ``Scheduled``.
-    :param unschedulable_for: seconds of ``FailedScheduling`` before ``TriggeredScaleUp`` and scheduling.
+    :param unschedulable_for: seconds of ``FailedScheduling`` before ``TriggeredScaleUp`` and scheduling
+        (``math.inf``: never scheduled).
+    :param scale_up: ``False``: the cluster autoscaler says ``NotTriggerScaleUp`` (no node group fits the pod)
+        instead of ``TriggeredScaleUp``.
     :param pull_delay: seconds between ``Pulling`` and ``Pulled``.
     :param pull_error: e.g. ``"manifest unknown"``: pulls fail with ``ErrImagePull`` then ``ImagePullBackOff``.
     :param pull_error_for: seconds until pulls succeed again (``None``: fail forever).
@@ -64,6 +68,7 @@ class PodScenario:
     namespace: Optional[str] = None
     schedule_delay: Optional[float] = None
     unschedulable_for: Optional[float] = None
+    scale_up: Optional[bool] = None
     pull_delay: Optional[float] = None
     pull_error: Optional[str] = None
     pull_error_for: Optional[float] = None

@@ -15,7 +15,7 @@ from aiohttp import web
 from airflow_provider_composer_pod.testing import discovery, errors
 from airflow_provider_composer_pod.testing.events import to_events_v1
 from airflow_provider_composer_pod.testing.exec_ws import handle_exec, pick_container
-from airflow_provider_composer_pod.testing.faults import FaultInjector
+from airflow_provider_composer_pod.testing.faults import FaultInjector, OutageRule
 from airflow_provider_composer_pod.testing.kubelet import Kubelet
 from airflow_provider_composer_pod.testing.logs import parse_options, stream_log
 from airflow_provider_composer_pod.testing.patch import apply_patch
@@ -195,7 +195,32 @@ class ApiServer:
                 raise errors.forbidden(user, verb, record.resource, route.name, route.namespace, route.resource.group)
         if request.method in ("POST", "PUT", "PATCH") and route.subresource != "exec":
             record.body = await self._body(request)
+        outage = self.faults.take_outage(request.method, request.path, lambda: self._pod_phase(route))
+        if outage is not None:
+            return await self._drop(request, route, watch, record, outage)
         return await self._dispatch(request, route, watch, record)
+
+    def _pod_phase(self, route: Route) -> Optional[str]:
+        if route.resource is not PODS or not route.name:
+            return None
+        pod = self.store.find(PODS, route.namespace, route.name)
+        return None if pod is None else (pod.get("status") or {}).get("phase")
+
+    async def _drop(
+        self, request: web.Request, route: Route, watch: bool, record: RequestRecord, outage: OutageRule
+    ) -> web.StreamResponse:
+        """Drop the request's connection unanswered (after acting on it if the rule serves), then start the outage."""
+        status = 0
+        if outage.serve:
+            try:
+                status = (await self._dispatch(request, route, watch, record)).status
+            except errors.ApiError as exc:
+                status = exc.code
+        record.status, record.dropped = status, True
+        _abort(request)
+        if outage.seconds > 0 and self.faults.refuse_hook is not None:
+            self.faults.refuse_hook(outage.seconds, True)
+        return web.Response(status=503)
 
     def _authenticate(self, request: web.Request) -> str:
         tokens = self.tokens()
@@ -449,7 +474,12 @@ class ApiServer:
                     asyncio.ensure_future(watcher.closed.wait()),
                     asyncio.ensure_future(cut_event.wait()),
                 ]
-                await asyncio.wait([getter, *stoppers], timeout=wait_for, return_when=asyncio.FIRST_COMPLETED)
+                try:
+                    await asyncio.wait([getter, *stoppers], timeout=wait_for, return_when=asyncio.FIRST_COMPLETED)
+                except asyncio.CancelledError:  # the client went away: leave no waiter pending
+                    for task in (getter, *stoppers):
+                        task.cancel()
+                    raise
                 for task in stoppers:
                     task.cancel()
                 if getter.done():
@@ -614,6 +644,7 @@ class ApiServer:
                 cut_after_lines=cut.after_items if cut else None,
                 cut_after_bytes=cut.after_bytes if cut else None,
                 cut_event=cut_event,
+                hang=self.faults.hanging_follows,
             )
         except (ConnectionResetError, ConnectionError):
             return web.Response(status=200)

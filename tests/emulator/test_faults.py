@@ -154,3 +154,64 @@ def test_expired_resource_version_makes_kubernetes_watch_raise_410(k8s_emulator:
             pass
 
     assert info.value.status == 410
+
+
+def test_outage_on_a_create_that_was_served(k8s_emulator: Any, core: Any, make_pod: Any) -> None:
+    rule = k8s_emulator.faults.outage_on(0.5, method="POST", path=r"/pods$", serve=True)
+
+    with pytest.raises(urllib3.exceptions.ProtocolError):
+        core.create_namespaced_pod(NS, make_pod("served", "echo hi"))
+    with pytest.raises(ConnectionRefusedError):
+        socket.create_connection(("127.0.0.1", k8s_emulator.port), timeout=1)
+    time.sleep(0.7)
+
+    assert rule.used == 1
+    assert k8s_emulator.pod("served", NS) is not None  # done, though the client never heard
+    (post,) = k8s_emulator.requests(method="POST")
+    assert (post.status, post.dropped) == (201, True)
+    assert core.list_namespaced_pod(NS).items
+
+
+def test_outage_on_a_request_that_was_not_served(k8s_emulator: Any, core: Any, make_pod: Any) -> None:
+    k8s_emulator.faults.outage_on(0.3, method="POST", path=r"/pods$")
+
+    with pytest.raises(urllib3.exceptions.ProtocolError):
+        core.create_namespaced_pod(NS, make_pod("unserved", "echo hi"))
+    time.sleep(0.5)
+
+    assert k8s_emulator.pod("unserved", NS) is None
+    (post,) = k8s_emulator.requests(method="POST")
+    assert (post.status, post.dropped) == (0, True)
+
+
+def test_outage_on_a_pod_in_a_given_phase(k8s_emulator: Any, core: Any, make_pod: Any) -> None:
+    k8s_emulator.scenario(image="busybox", pull_delay=0.5)
+    core.create_namespaced_pod(NS, make_pod("phased", "echo hi"))
+    rule = k8s_emulator.faults.outage_on(0, method="GET", path=r"/pods/phased$", phase="Succeeded")
+    core.api_client.rest_client.pool_manager.connection_pool_kw["retries"] = False  # urllib3 would re-send a GET
+
+    core.read_namespaced_pod("phased", NS)  # Pending: no match
+    k8s_emulator.wait_for_pod("phased", NS)
+    with pytest.raises(urllib3.exceptions.ProtocolError):
+        core.read_namespaced_pod("phased", NS)
+    pod = core.read_namespaced_pod("phased", NS)  # the rule was used once; no outage (0 s)
+
+    assert rule.used == 1
+    assert pod.status.phase == "Succeeded"
+
+
+def test_drop_responses(k8s_emulator: Any, core: Any) -> None:
+    k8s_emulator.faults.drop_responses(count=2, method="GET", path=r"/namespaces$")
+    core.api_client.rest_client.pool_manager.connection_pool_kw["retries"] = False  # urllib3 would re-send a GET
+
+    for _ in range(2):
+        with pytest.raises(urllib3.exceptions.ProtocolError):
+            core.list_namespace(_request_timeout=2)
+    namespaces = core.list_namespace()
+
+    assert namespaces.items
+    assert [(r.status, r.dropped) for r in k8s_emulator.requests(path="/api/v1/namespaces")] == [
+        (200, True),
+        (200, True),
+        (200, False),
+    ]

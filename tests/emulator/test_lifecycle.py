@@ -150,6 +150,24 @@ def test_scale_up_scenario(k8s_emulator: Any, core: Any, make_pod: Any) -> None:
     assert pod["status"]["phase"] == "Succeeded"
 
 
+def test_unschedulable_without_scale_up(k8s_emulator: Any, core: Any, make_pod: Any) -> None:
+    import math
+
+    k8s_emulator.scenario(pod_name="huge-*", unschedulable_for=math.inf, scale_up=False)
+    core.create_namespaced_pod(NS, make_pod("huge-job", "true"))
+
+    _wait_for(lambda: "NotTriggerScaleUp" in _reasons(k8s_emulator, "huge-job"))
+
+    pod = k8s_emulator.pod("huge-job")
+    events = k8s_emulator.events(NS, "huge-job")
+    assert [e["reason"] for e in events] == ["FailedScheduling", "NotTriggerScaleUp"]
+    assert events[1]["source"]["component"] == "cluster-autoscaler"
+    assert events[1]["message"].startswith("pod didn't trigger scale-up: ")
+    assert pod["status"]["phase"] == "Pending"
+    assert pod["status"]["conditions"][0]["reason"] == "Unschedulable"
+    assert "nodeName" not in pod["spec"]
+
+
 def test_image_pull_failure_backs_off(k8s_emulator: Any, core: Any, make_pod: Any) -> None:
     k8s_emulator.scenario(image="busybox", pull_error="manifest unknown", pull_delay=0.01)
     core.create_namespaced_pod(NS, make_pod("pull", "true"))
@@ -306,6 +324,17 @@ def test_eviction(k8s_emulator: Any, core: Any, make_pod: Any, evict_after: floa
     assert pod["status"]["message"].startswith("The node was low on resource: memory.")
     assert "Evicted" in _reasons(k8s_emulator, "evictee")
     assert _container(pod)["state"]["terminated"]["exitCode"] == 137
+
+
+def test_active_deadline_fails_the_pod_with_deadline_exceeded(k8s_emulator: Any, core: Any, make_pod: Any) -> None:
+    core.create_namespaced_pod(NS, make_pod("deadline", "sleep 30", activeDeadlineSeconds=1))
+
+    pod = k8s_emulator.wait_for_pod("deadline", timeout=10)
+
+    assert (pod["status"]["phase"], pod["status"]["reason"]) == ("Failed", "DeadlineExceeded")
+    assert pod["status"]["message"] == "Pod was active on the node longer than the specified deadline"
+    assert "DeadlineExceeded" in _reasons(k8s_emulator, "deadline")
+    assert _container(pod)["state"]["terminated"]["exitCode"] == 143  # SIGTERM from the kubelet's kill
 
 
 def test_preemption_deletes_the_pod(k8s_emulator: Any, core: Any, make_pod: Any) -> None:

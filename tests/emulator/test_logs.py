@@ -130,3 +130,41 @@ def test_kpo_style_log_fetch(k8s_emulator: Any, core: Any, make_pod: Any) -> Non
 
     messages = [line.split(" ", 1)[1] for line in b"".join(part.encode() for part in lines).decode().splitlines()]
     assert messages == ["a", "partial done"]
+
+
+def test_lines_written_together_can_share_one_timestamp(k8s_emulator: Any, core: Any, make_pod: Any) -> None:
+    def entrypoint(ctx: Any) -> int:
+        ctx.write("a\nb\nc\n", timestamp_ns=1_700_000_000_123_456_789)
+        ctx.write("d\n")
+        return 0
+
+    k8s_emulator.scenario(pod_name="shared", entrypoint=entrypoint)
+    core.create_namespaced_pod(NS, make_pod("shared", "true"))
+    k8s_emulator.wait_for_pod("shared")
+
+    lines = _log(core, "shared", timestamps=True).splitlines()
+
+    assert [line.split(" ", 1)[0] for line in lines[:3]] == ["2023-11-14T22:13:20.123456789Z"] * 3
+    assert [line.split(" ", 1)[1] for line in lines] == ["a", "b", "c", "d"]
+    assert lines[3].split(" ", 1)[0] != lines[0].split(" ", 1)[0]
+
+
+def test_hanging_follow_keeps_the_response_open_after_the_container_ended(
+    k8s_emulator: Any, core: Any, make_pod: Any
+) -> None:
+    k8s_emulator.faults.hang_log_follows()
+    core.create_namespaced_pod(NS, make_pod("hangs", "echo done"))
+    k8s_emulator.wait_for_pod("hangs")
+
+    response = core.read_namespaced_pod_log("hangs", NS, follow=True, _preload_content=False, _request_timeout=(5, 1))
+    received: list = []
+
+    def read_all() -> None:
+        received.extend(response.stream(amt=None))
+
+    with pytest.raises(urllib3.exceptions.ReadTimeoutError):
+        read_all()
+
+    assert b"".join(received) == b"done\n"
+    # Without follow the same log ends as usual.
+    assert _log(core, "hangs") == "done\n"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import time
-from typing import Any, Dict, List
+from typing import Any, Dict, List, Set
 
 import pytest
 import urllib3
@@ -193,3 +193,33 @@ async def test_kubernetes_asyncio_watch(k8s_emulator: Any, make_pod: Any) -> Non
 
     assert seen[0] == ("ADDED", "Pending")
     assert seen[-1] == ("MODIFIED", "Succeeded")
+
+
+def test_a_client_leaving_a_watch_leaves_no_task_waiting(k8s_emulator: Any) -> None:
+    import asyncio
+    import socket
+    from urllib.parse import urlparse
+
+    def waiting_tasks() -> Set[Any]:
+        return {task for task in asyncio.all_tasks() if not task.done() and task is not asyncio.current_task()}
+
+    # Compare sets, not counts: a task left over from an earlier test may finish meanwhile.
+    before = k8s_emulator.call(waiting_tasks)
+    address = urlparse(k8s_emulator.url)
+    client = socket.create_connection((address.hostname, address.port))
+    request = (
+        "GET /api/v1/namespaces/default/pods?watch=1&timeoutSeconds=60 HTTP/1.1\r\n"
+        f"Host: {address.netloc}\r\nAuthorization: Bearer {k8s_emulator.token}\r\n\r\n"
+    )
+    client.sendall(request.encode())
+    assert client.recv(4096).startswith(b"HTTP/1.1 200")  # the watch is open, the server waits for changes
+    deadline = time.monotonic() + 5
+    while not k8s_emulator.call(waiting_tasks) - before and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert k8s_emulator.call(waiting_tasks) - before
+
+    client.close()  # the client hangs up mid-stream
+    while k8s_emulator.call(waiting_tasks) - before and time.monotonic() < deadline:
+        time.sleep(0.02)
+
+    assert k8s_emulator.call(waiting_tasks) - before == set()

@@ -81,6 +81,8 @@ def run_dag(
             pod_manager_log.removeHandler(caplog.handler)
         out, err = capfd.readouterr()
         task_states = {ti.task_id: str(ti.state) for ti in dag_run.get_task_instances()}
-        return DagResult(str(dag_run.state), task_states, merged_log(out + err, caplog.records), dag_run)
+        # A record that also propagates to caplog's handler arrives twice as the same object: count it once.
+        records = list({id(record): record for record in caplog.records}.values())
+        return DagResult(str(dag_run.state), task_states, merged_log(out + err, records), dag_run)
 
     return _run

@@ -3,7 +3,7 @@ from __future__ import annotations
 import pytest
 
 from airflow_provider_composer_pod import k8s
-from airflow_provider_composer_pod.diagnosis import describe_failure
+from airflow_provider_composer_pod.diagnosis import FailureFacts, describe_failure, diagnose, failure_message
 
 
 def _pod(state: k8s.V1ContainerState, **status: object) -> k8s.V1Pod:
@@ -51,3 +51,132 @@ def _pod(state: k8s.V1ContainerState, **status: object) -> k8s.V1Pod:
 )
 def test_describe_failure(pod, expected):
     assert describe_failure(pod, "base") == expected
+
+
+def _oom_pod(memory: str, node_selector: dict) -> k8s.V1Pod:
+    pod = _pod(k8s.V1ContainerState(terminated=k8s.V1ContainerStateTerminated(exit_code=137, reason="OOMKilled")))
+    resources = k8s.V1ResourceRequirements(limits={"memory": memory}, requests={"memory": memory})
+    pod.spec = k8s.V1PodSpec(
+        containers=[k8s.V1Container(name="base", image="i", resources=resources)], node_selector=node_selector
+    )
+    return pod
+
+
+@pytest.mark.parametrize(
+    ("memory", "selector", "generation", "expected"),
+    [
+        pytest.param(
+            "2Gi",
+            {},
+            2,
+            "out of memory (OOMKilled): it used more memory than its memory limit of 2Gi. Raise the memory request "
+            "and limit (`container_resources`); Autopilot allows up to 110Gi per pod for the general-purpose class",
+            id="composer-2-general-purpose",
+        ),
+        pytest.param(
+            "110Gi",
+            {},
+            3,
+            "Autopilot allows up to 110Gi per pod for the general-purpose class, which this pod already asks for: "
+            "choose a compute class with more memory, or split the work",
+            id="already-at-the-maximum",
+        ),
+        pytest.param(
+            "64Gi",
+            {"cloud.google.com/compute-class": "Balanced"},
+            2,
+            "Autopilot allows up to 851Gi per pod for the Balanced class",
+            id="balanced",
+        ),
+        pytest.param(
+            "2Gi",
+            {},
+            1,
+            "Raise the memory request and limit (`container_resources`) or lower the task's memory use",
+            id="composer-1-no-autopilot",
+        ),
+    ],
+)
+def test_out_of_memory_advice(memory, selector, generation, expected):
+    (diagnosis,) = diagnose(FailureFacts(pod=_oom_pod(memory, selector)), "base", generation)
+
+    assert expected in diagnosis
+    if generation == 1:
+        assert "Autopilot" not in diagnosis
+
+
+def _events(*reasons_and_messages: tuple) -> list:
+    return [k8s.CoreV1Event(reason=r, message=m, involved_object=k8s.V1ObjectReference(), metadata=k8s.V1ObjectMeta())
+            for r, m in reasons_and_messages]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("facts", "expected"),
+    [
+        pytest.param(
+            FailureFacts(pod=_pod(k8s.V1ContainerState(terminated=k8s.V1ContainerStateTerminated(exit_code=127)))),
+            "the command was not found (exit 127)",
+            id="exit-127",
+        ),
+        pytest.param(
+            FailureFacts(pod=_pod(k8s.V1ContainerState(terminated=k8s.V1ContainerStateTerminated(exit_code=2)))),
+            "the command failed with exit code 2",
+            id="exit-2",
+        ),
+        pytest.param(
+            FailureFacts(
+                pod=_pod(k8s.V1ContainerState(waiting=k8s.V1ContainerStateWaiting(reason="ContainerCreating"))),
+                deleted=True,
+                events=_events(("Preempted", "Preempted by pod x on node n")),
+            ),
+            "the scheduler preempted the pod for a higher-priority one (Preempted: Preempted by pod x on node n)",
+            id="preempted",
+        ),
+        pytest.param(
+            FailureFacts(
+                pod=_pod(k8s.V1ContainerState(terminated=k8s.V1ContainerStateTerminated(exit_code=143))),
+                deleted=True,
+                events=_events(("Killing", "Stopping container base")),
+            ),
+            "the pod was deleted while the task ran (by a user, another process or a node drain); last event "
+            "Killing: Stopping container base",
+            id="deleted",
+        ),
+        pytest.param(
+            FailureFacts(
+                pod=_pod(k8s.V1ContainerState(waiting=k8s.V1ContainerStateWaiting(reason="ImagePullBackOff"))),
+                events=_events(("Failed", 'Failed to pull image "nope": not found')),
+            ),
+            'the image could not be pulled (ImagePullBackOff: Failed: Failed to pull image "nope": not found)',
+            id="image-pull",
+        ),
+        pytest.param(
+            FailureFacts(
+                pod=k8s.V1Pod(status=k8s.V1PodStatus(phase="Pending")),
+                events=_events(("FailedScheduling", "0/3 nodes are available")),
+            ),  # fmt: skip
+            "the pod was never scheduled (FailedScheduling: 0/3 nodes are available)",
+            id="never-scheduled",
+        ),
+    ],
+)
+def test_diagnose(facts, expected):
+    assert any(expected in line for line in diagnose(facts, "base")), diagnose(facts, "base")
+
+
+def test_failure_message_layout():
+    facts = FailureFacts(
+        pod=_pod(k8s.V1ContainerState(terminated=k8s.V1ContainerStateTerminated(exit_code=3, reason="Error"))),
+        log_tail=["a", "b"],
+    )
+
+    message = failure_message("Pod p returned a failure.\nremote_pod: {...}", facts, "base")
+
+    assert message.splitlines() == [
+        "container base exited with code 3 (Error). Pod p returned a failure.",
+        "Diagnosis: the command failed with exit code 3; the log lines below are the last it printed.",
+        "Last 2 log lines of container base:",
+        "    a",
+        "    b",
+        "remote_pod: {...}",
+    ]

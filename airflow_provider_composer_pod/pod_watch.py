@@ -1,0 +1,475 @@
+"""One pod watch per (cluster, namespace), shared by every trigger of the event loop that waits for a pod there.
+
+A triggerer runs all its triggers in one event loop. Stock KubernetesPodTrigger polls the API for each pod every few
+seconds; here the first trigger waiting in a namespace opens one watch (list, then ``watch`` from the list's
+``resourceVersion`` with bookmarks), later triggers subscribe to it, and each subscriber hears only about its own pod.
+
+- **410 Gone** (the watch's resourceVersion was compacted away): list again, hand every subscriber the pod's current
+  state (or "deleted"), and watch from the new list.
+- **Dropped connections and errors**: reconnect from the last resourceVersion, with exponential backoff and full
+  jitter; a 401 reloads the credentials first.
+- **Cancellation**: a subscriber that goes away (its trigger was cancelled) unsubscribes in a ``finally``; the last one
+  to leave closes the watch and its API client.
+- **No blocking I/O in the loop**: the kube config arrives as data from the worker; loading it (which may write
+  certificate files) runs in a thread, and everything else is aiohttp through ``kubernetes_asyncio``.
+
+Events are JSON dicts, not client models: deserialising every MODIFIED pod into models would cost the triggerer more
+CPU than the rest of the watch together.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import json
+import logging
+import random
+import time
+import weakref
+from dataclasses import dataclass, field
+from typing import Any, Dict, List, Optional, Tuple
+
+from airflow_provider_composer_pod.startup_story import is_scheduled, trimmed
+
+log = logging.getLogger(__name__)
+
+# Every pod KubernetesPodOperator creates carries this label (all provider versions); the watch sees only those.
+POD_SELECTOR = "kubernetes_pod_operator=True"
+
+
+@dataclass(frozen=True)
+class ClusterConnection:
+    """How the triggerer reaches the cluster, resolved on the worker: no file or Airflow connection is read here."""
+
+    config_dict: Optional[Dict[str, Any]] = None
+    context: Optional[str] = None
+    in_cluster: bool = False
+    verify_ssl: bool = True
+
+    @property
+    def key(self) -> str:
+        """Equal for triggers that reach the same cluster as the same user: they share watches."""
+        data = json.dumps(self.to_dict(), sort_keys=True, default=str)
+        return hashlib.sha256(data.encode()).hexdigest()[:16]
+
+    def to_dict(self) -> Dict[str, Any]:
+        return {
+            "config_dict": self.config_dict,
+            "context": self.context,
+            "in_cluster": self.in_cluster,
+            "verify_ssl": self.verify_ssl,
+        }
+
+    @classmethod
+    def from_dict(cls, data: Dict[str, Any]) -> ClusterConnection:
+        return cls(
+            config_dict=data.get("config_dict"),
+            context=data.get("context"),
+            in_cluster=bool(data.get("in_cluster")),
+            verify_ssl=data.get("verify_ssl", True) is not False,
+        )
+
+
+def _load_configuration(connection: ClusterConnection) -> Any:
+    """Runs in a worker thread: loading a kube config may write certificate files and run auth plugins."""
+    from kubernetes_asyncio import client, config
+
+    configuration = client.Configuration()
+    if connection.in_cluster:
+        config.load_incluster_config(client_configuration=configuration)
+    else:
+        asyncio.run(
+            config.load_kube_config_from_dict(
+                connection.config_dict or {}, context=connection.context, client_configuration=configuration
+            )
+        )
+    if not connection.verify_ssl:
+        configuration.verify_ssl = False
+    return configuration
+
+
+async def new_api_client(connection: ClusterConnection) -> Any:
+    """A ``kubernetes_asyncio`` ApiClient for ``connection``; the caller closes it."""
+    from kubernetes_asyncio import client
+
+    configuration = await asyncio.get_running_loop().run_in_executor(None, _load_configuration, connection)
+    return client.ApiClient(configuration)
+
+
+class ApiStatusError(Exception):
+    """The API answered a list or watch with an error status."""
+
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(f"HTTP {status}: {message[:300]}")
+        self.status = status
+
+
+class _Expired(Exception):
+    """410 Gone: the resourceVersion is too old; list again."""
+
+
+async def read_json(response: Any) -> Any:
+    """The body of a ``_preload_content=False`` response, or ApiStatusError."""
+    try:
+        body = await response.read()
+        if response.status >= 400:
+            raise ApiStatusError(response.status, body.decode("utf-8", "replace"))
+        return json.loads(body)
+    finally:
+        response.release()
+
+
+@dataclass
+class Backoff:
+    """Exponential backoff with full jitter (AWS's "Exponential Backoff And Jitter"), reset after a success."""
+
+    initial: float = 0.5
+    cap: float = 30.0
+    attempt: int = 0
+
+    def next_delay(self) -> float:
+        ceiling = min(self.cap, self.initial * (2**self.attempt))
+        self.attempt += 1
+        return random.uniform(ceiling / 2, ceiling)
+
+    def reset(self) -> None:
+        self.attempt = 0
+
+
+@dataclass
+class WatchSettings:
+    watch_timeout: int = 290  # server-side timeoutSeconds; the watch then resumes from its last resourceVersion
+    list_limit: int = 500
+    absent_grace: float = 5.0  # a new subscriber's pod not heard of after this long is read once
+    backoff_initial: float = 0.5
+    backoff_cap: float = 30.0
+
+
+class PodSubscription:
+    """One trigger's view of one pod: the latest state, when it changed, and when the watch first saw it scheduled
+    and started (``observed``, wall-clock seconds; only from live watch events, never from a list)."""
+
+    def __init__(self, watch: NamespaceWatch, name: str) -> None:
+        self.name = name
+        self._watch: Optional[NamespaceWatch] = watch
+        self.pod: Optional[Dict[str, Any]] = None
+        self.known = False  # whether any state (including "deleted") has arrived
+        self.observed: Dict[str, float] = {}
+        self._changed = asyncio.Event()
+
+    def deliver(self, pod: Optional[Dict[str, Any]], live: bool) -> None:
+        self.known = True
+        self.pod = pod
+        if pod is not None and live:
+            now = time.time()
+            if is_scheduled(pod):
+                self.observed.setdefault("scheduled", now)
+            if ((pod.get("status") or {}).get("phase") or "Pending") not in ("Pending", "Unknown"):
+                self.observed.setdefault("started", now)
+        self._changed.set()
+
+    async def wait_changed(self, timeout: float) -> bool:
+        """Wait until the state changes (True) or ``timeout`` seconds pass (False)."""
+        try:
+            await asyncio.wait_for(self._changed.wait(), max(timeout, 0.0))
+        except asyncio.TimeoutError:
+            return False
+        self._changed.clear()
+        return True
+
+    def close(self) -> None:
+        watch, self._watch = self._watch, None
+        if watch is not None:
+            watch.unsubscribe(self)
+
+
+@dataclass
+class WatchStats:
+    lists: int = 0
+    watches: int = 0
+    expired: int = 0
+    errors: int = 0
+    events: int = 0
+    reads: int = 0
+    last_error: Optional[str] = None
+    delays: List[float] = field(default_factory=list)
+
+
+class NamespaceWatch:
+    """The shared watch of one namespace; create it through :func:`pod_watches`."""
+
+    def __init__(
+        self, registry: PodWatchRegistry, connection: ClusterConnection, namespace: str, settings: WatchSettings
+    ) -> None:
+        self.registry = registry
+        self.connection = connection
+        self.namespace = namespace
+        self.key: Tuple[str, str] = (connection.key, namespace)
+        self.settings = settings
+        self.subscribers: Dict[str, List[PodSubscription]] = {}
+        self.pods: Dict[str, Dict[str, Any]] = {}
+        self.resource_version: Optional[str] = None
+        self.synced = False
+        self.stats = WatchStats()
+        self._api: Any = None
+        self._pending_reads: Dict[str, asyncio.TimerHandle] = {}
+        self._task: asyncio.Task = asyncio.ensure_future(self._run())
+
+    # ----------------------------------------------------------------------------------------- subscribers
+    def subscribe(self, name: str) -> PodSubscription:
+        subscription = PodSubscription(self, name)
+        self.subscribers.setdefault(name, []).append(subscription)
+        if name in self.pods:
+            subscription.deliver(self.pods[name], live=False)
+        elif self.synced:  # created just now (its ADDED is on the way), or gone: read it if the watch stays silent
+            self._schedule_read(name)
+        return subscription
+
+    def unsubscribe(self, subscription: PodSubscription) -> None:
+        subscribers = self.subscribers.get(subscription.name, [])
+        if subscription in subscribers:
+            subscribers.remove(subscription)
+        if not subscribers:
+            self.subscribers.pop(subscription.name, None)
+            handle = self._pending_reads.pop(subscription.name, None)
+            if handle is not None:
+                handle.cancel()
+        if not self.subscribers:
+            self.close()
+
+    def close(self) -> None:
+        self.registry.forget(self)
+        for handle in self._pending_reads.values():
+            handle.cancel()
+        self._pending_reads.clear()
+        if not self._task.done():
+            self._task.cancel()
+
+    def _deliver(self, name: str, pod: Optional[Dict[str, Any]], live: bool) -> None:
+        handle = self._pending_reads.pop(name, None)
+        if handle is not None:
+            handle.cancel()
+        for subscription in list(self.subscribers.get(name, ())):
+            subscription.deliver(pod, live)
+
+    def _schedule_read(self, name: str) -> None:
+        if name in self._pending_reads:
+            return
+        loop = asyncio.get_running_loop()
+        self._pending_reads[name] = loop.call_later(
+            self.settings.absent_grace, lambda: asyncio.ensure_future(self._read_one(name))
+        )
+
+    async def _read_one(self, name: str) -> None:
+        self._pending_reads.pop(name, None)
+        if name in self.pods or name not in self.subscribers or self._api is None:
+            return
+        from kubernetes_asyncio.client import CoreV1Api
+
+        self.stats.reads += 1
+        try:
+            response = await CoreV1Api(self._api).read_namespaced_pod(name, self.namespace, _preload_content=False)
+            pod = await read_json(response)
+        except ApiStatusError as error:
+            if error.status == 404 and name not in self.pods:
+                self._deliver(name, None, live=False)
+            return
+        except Exception:  # the watch will tell
+            log.debug("Reading pod %s/%s failed", self.namespace, name, exc_info=True)
+            return
+        if name not in self.pods:
+            self._deliver(name, trimmed(pod), live=False)
+
+    # --------------------------------------------------------------------------------------------- the loop
+    async def _run(self) -> None:
+        backoff = Backoff(self.settings.backoff_initial, self.settings.backoff_cap)
+        try:
+            while True:
+                try:
+                    if self._api is None:
+                        self._api = await new_api_client(self.connection)
+                    if self.resource_version is None:
+                        await self._relist()
+                    opened, events = time.monotonic(), self.stats.events
+                    await self._watch()
+                    if events == self.stats.events and time.monotonic() - opened < 1.0:
+                        # closed at once with nothing said: do not hammer a server that keeps hanging up
+                        await asyncio.sleep(backoff.next_delay())
+                    else:
+                        backoff.reset()
+                except asyncio.CancelledError:
+                    raise
+                except _Expired:
+                    self.stats.expired += 1
+                    log.info("Pod watch of %s: resourceVersion expired (410 Gone); listing again.", self.namespace)
+                    self.resource_version = None
+                except Exception as error:
+                    self.stats.errors += 1
+                    self.stats.last_error = repr(error)
+                    if getattr(error, "status", None) == 401 and self._api is not None:
+                        await _close_quietly(self._api)  # credentials expired: load them again
+                        self._api = None
+                    delay = backoff.next_delay()
+                    self.stats.delays.append(delay)
+                    log.warning("Pod watch of %s failed (%s); reconnecting in %.1f s.", self.namespace, error, delay)
+                    await asyncio.sleep(delay)
+        finally:
+            api, self._api = self._api, None
+            if api is not None:
+                await _close_quietly(api)
+
+    def _core(self) -> Any:
+        from kubernetes_asyncio.client import CoreV1Api
+
+        return CoreV1Api(self._api)
+
+    async def _relist(self) -> None:
+        pods: Dict[str, Dict[str, Any]] = {}
+        token: Optional[str] = None
+        while True:
+            kwargs: Dict[str, Any] = {"label_selector": POD_SELECTOR, "limit": self.settings.list_limit}
+            if token:
+                kwargs["_continue"] = token
+            self.stats.lists += 1
+            try:
+                body = await read_json(
+                    await self._core().list_namespaced_pod(self.namespace, _preload_content=False, **kwargs)
+                )
+            except ApiStatusError as error:
+                if error.status == 410 and token:  # the continue token expired: start the list over
+                    pods, token = {}, None
+                    continue
+                raise
+            for item in body.get("items") or []:
+                pods[item["metadata"]["name"]] = trimmed(item)
+            token = (body.get("metadata") or {}).get("continue")
+            if not token:
+                break
+        self.pods = pods
+        self.resource_version = (body.get("metadata") or {}).get("resourceVersion")
+        self.synced = True
+        for name in list(self.subscribers):
+            self._deliver(name, pods.get(name), live=False)
+
+    async def _watch(self) -> None:
+        timeout = self.settings.watch_timeout
+        self.stats.watches += 1
+        response = await self._core().list_namespaced_pod(
+            self.namespace,
+            label_selector=POD_SELECTOR,
+            watch=True,
+            resource_version=self.resource_version,
+            allow_watch_bookmarks=True,
+            timeout_seconds=timeout,
+            _preload_content=False,
+            _request_timeout=timeout + 30,
+        )
+        try:
+            if response.status >= 400:
+                raise ApiStatusError(response.status, (await response.read()).decode("utf-8", "replace"))
+            buffer = b""
+            async for chunk in response.content.iter_any():
+                lines = (buffer + chunk).split(b"\n")
+                buffer = lines.pop()
+                for line in lines:
+                    if line.strip():
+                        self._on_event(json.loads(line))
+        finally:
+            response.release()
+
+    def _on_event(self, event: Dict[str, Any]) -> None:
+        kind, obj = event.get("type"), event.get("object") or {}
+        if kind == "ERROR":
+            if obj.get("code") == 410:
+                raise _Expired()
+            raise ApiStatusError(int(obj.get("code") or 500), str(obj.get("message")))
+        metadata = obj.get("metadata") or {}
+        if metadata.get("resourceVersion"):
+            self.resource_version = metadata["resourceVersion"]
+        if kind == "BOOKMARK":
+            return
+        self.stats.events += 1
+        name = metadata.get("name")
+        if not name:
+            return
+        if kind == "DELETED":
+            self.pods.pop(name, None)
+            self._deliver(name, None, live=True)
+            return
+        pod = trimmed(obj)
+        self.pods[name] = pod
+        self._deliver(name, pod, live=True)
+
+
+async def _close_quietly(api: Any) -> None:
+    try:
+        await api.close()
+    except Exception:  # closing a broken session must not hide why it broke
+        log.debug("Closing the Kubernetes API client failed", exc_info=True)
+
+
+class PodWatchRegistry:
+    """The watches of one event loop, by (cluster key, namespace)."""
+
+    def __init__(self, settings: Optional[WatchSettings] = None) -> None:
+        self.settings = settings or WatchSettings()
+        self.watches: Dict[Tuple[str, str], NamespaceWatch] = {}
+
+    def subscribe(self, connection: ClusterConnection, namespace: str, name: str) -> PodSubscription:
+        key = (connection.key, namespace)
+        watch = self.watches.get(key)
+        if watch is None:
+            watch = self.watches[key] = NamespaceWatch(self, connection, namespace, self.settings)
+        return watch.subscribe(name)
+
+    def forget(self, watch: NamespaceWatch) -> None:
+        if self.watches.get(watch.key) is watch:
+            del self.watches[watch.key]
+
+
+_REGISTRIES: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def pod_watches() -> PodWatchRegistry:
+    """The running event loop's registry (a triggerer has one loop; ``dag.test()`` makes one per trigger)."""
+    loop = asyncio.get_running_loop()
+    registry = _REGISTRIES.get(loop)
+    if registry is None:
+        registry = _REGISTRIES[loop] = PodWatchRegistry()
+    return registry
+
+
+async def delete_pod(
+    connection: ClusterConnection, namespace: str, name: str, grace_period_seconds: Optional[int] = None
+) -> bool:
+    """Delete one pod with a client of its own (a killed task's trigger); False if it was already gone."""
+    from kubernetes_asyncio.client import CoreV1Api
+
+    api = await new_api_client(connection)
+    try:
+        kwargs: Dict[str, Any] = {"_preload_content": False}
+        if grace_period_seconds is not None:
+            kwargs["grace_period_seconds"] = grace_period_seconds
+        try:
+            await read_json(await CoreV1Api(api).delete_namespaced_pod(name, namespace, **kwargs))
+        except ApiStatusError as error:
+            if error.status == 404:
+                return False
+            raise
+        return True
+    finally:
+        await _close_quietly(api)
+
+
+async def list_pod_events(connection: ClusterConnection, namespace: str, name: str) -> List[Dict[str, Any]]:
+    """The pod's events as dicts (one request, with a client of its own: only failures need it in the triggerer)."""
+    from kubernetes_asyncio.client import CoreV1Api
+
+    api = await new_api_client(connection)
+    try:
+        response = await CoreV1Api(api).list_namespaced_event(
+            namespace, field_selector=f"involvedObject.name={name}", _preload_content=False
+        )
+        return list((await read_json(response)).get("items") or [])
+    finally:
+        await _close_quietly(api)

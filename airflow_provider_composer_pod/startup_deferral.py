@@ -1,0 +1,176 @@
+"""The worker's side of ``startup_wait="defer"`` and of ``deferrable=True``: build the trigger, read its event.
+
+The operator calls these from its seams (``await_pod_start``, ``defer``, the resume method); they hold everything that
+is not a seam, so the operator stays a thin shell. Everything here runs on a worker, where reading the kube config
+file or a connection is fine: the triggerer then gets data, and reads nothing itself.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import os
+import time
+from typing import Any, Dict, List, Optional
+
+import yaml
+from airflow.exceptions import AirflowException
+
+from airflow_provider_composer_pod import compat
+from airflow_provider_composer_pod.errors import ComposerPodInputError
+from airflow_provider_composer_pod.extras import as_bool
+from airflow_provider_composer_pod.pod_watch import ClusterConnection
+from airflow_provider_composer_pod.startup_story import (
+    CANNOT_START,
+    CONFIG_ERROR,
+    DELETED,
+    TIMEOUT,
+    describe_startup,
+    startup_advice,
+    waiting_problem,
+)
+
+STARTUP_WAITS = ("block", "defer")
+# The operator method a task resumes in after ComposerPodStartupTrigger fired.
+RESUME_METHOD = "execute_after_startup"
+_FAILED = (CANNOT_START, DELETED, TIMEOUT, "error")
+
+
+class ComposerPodStartupError(AirflowException):
+    """The pod did not start: the message says why, from its status and events, and what to change."""
+
+
+def check_startup_wait(value: Any, deferrable: Any) -> None:
+    """At construction: a clear error for a value that is not one of ``STARTUP_WAITS``, or for both modes at once."""
+    if value not in STARTUP_WAITS:
+        raise ComposerPodInputError(
+            "startup_wait",
+            value,
+            "must be 'block' (the worker waits while the pod starts) or 'defer' (the triggerer waits, the worker "
+            "slot is free)",
+            "use startup_wait='block' or startup_wait='defer'",
+        )
+    if value == "defer" and deferrable is True:
+        raise ComposerPodInputError(
+            "startup_wait",
+            value,
+            "deferrable=True already frees the worker for the whole run, startup included",
+            "keep deferrable=True, or use startup_wait='defer' with deferrable=False to stream logs on a worker",
+        )
+
+
+def require_async_client() -> None:
+    """Before any pod exists: the triggerer needs kubernetes_asyncio, which cncf-kubernetes 4.x does not install."""
+    if importlib.util.find_spec("kubernetes_asyncio") is None:
+        raise ComposerPodInputError(
+            "startup_wait",
+            "defer",
+            f"needs the kubernetes_asyncio package, which apache-airflow-providers-cncf-kubernetes "
+            f"{compat.PROVIDER_VERSION} does not install",
+            "pip install 'airflow-provider-composer-pod[defer]' on the workers and the triggerer, or use "
+            "startup_wait='block'",
+        )
+
+
+# ---------------------------------------------------------------------------------------------- connection
+def _read_config(path: str) -> Dict[str, Any]:
+    with open(os.path.expanduser(path)) as handle:
+        return yaml.safe_load(handle) or {}
+
+
+def cluster_connection(hook: Any) -> ClusterConnection:
+    """The hook's kube config as data for the triggerer: its file read here, or in-cluster."""
+    hook.resolve_config_source()
+    extras = hook.resolved_extras()
+    context = extras.get("cluster_context")
+    verify = not as_bool(extras.get("disable_verify_ssl"))
+    if as_bool(extras.get("in_cluster")):
+        return ClusterConnection(in_cluster=True, verify_ssl=verify)
+    inline = extras.get("kube_config")
+    if extras.get("kube_config_path"):
+        config = _read_config(extras["kube_config_path"])
+    elif inline:
+        config = inline if isinstance(inline, dict) else yaml.safe_load(inline) if inline.strip() else {}
+    else:
+        candidates = [*(os.environ.get("KUBECONFIG") or "").split(os.pathsep), "~/.kube/config"]
+        found = next((c for c in candidates if c and os.path.exists(os.path.expanduser(c))), None)
+        if found is None:
+            return ClusterConnection(in_cluster=True, verify_ssl=verify)
+        config = _read_config(found)
+    return ClusterConnection(config_dict=config, context=context, verify_ssl=verify)
+
+
+def async_hook_kwargs(hook: Any) -> Dict[str, Any]:
+    """What ``AsyncComposerPodHook`` needs (as ``ComposerPodHook.async_hook()`` builds it), as trigger arguments."""
+    extras = hook.resolved_extras()
+    config = compat.async_hook_config(extras)
+    return {**config, "resolved_extras": extras, "composer_generation": hook.composer_generation}
+
+
+# -------------------------------------------------------------------------------------------------- triggers
+def startup_trigger(task: Any, pod: Any, created_at: Optional[float]) -> Any:
+    """``ComposerPodStartupTrigger`` for ``pod``, with everything it needs resolved here."""
+    from airflow_provider_composer_pod.triggers.startup import ComposerPodStartupTrigger
+
+    return ComposerPodStartupTrigger(
+        pod_name=pod.metadata.name,
+        pod_namespace=pod.metadata.namespace,
+        cluster=cluster_connection(task.hook).to_dict(),
+        startup_timeout=float(task.startup_timeout_seconds),
+        created_at=created_at or time.time(),
+        on_kill_action=compat.on_kill_action(task),
+        termination_grace_period=task.termination_grace_period,
+    )
+
+
+def full_deferral_trigger(task: Any, stock: Any) -> Any:
+    """KPO's own trigger, rebuilt as ``ComposerPodTrigger`` from the arguments it serializes."""
+    from airflow_provider_composer_pod.triggers.pod import ComposerPodTrigger
+
+    _, kwargs = stock.serialize()
+    return ComposerPodTrigger(
+        **kwargs, cluster=cluster_connection(task.hook).to_dict(), hook_kwargs=async_hook_kwargs(task.hook)
+    )
+
+
+# ------------------------------------------------------------------------------------------------ the event
+def pod_events(client: Any, namespace: str, name: str) -> List[Dict[str, Any]]:
+    """The pod's events as the API sends them (dicts), for the story; an empty list if they cannot be read."""
+    try:
+        response = client.list_namespaced_event(
+            namespace, field_selector=f"involvedObject.name={name}", _preload_content=False
+        )
+        return list(json.loads(response.data).get("items") or [])
+    except Exception:  # the story is a courtesy; the task goes on without it
+        return []
+
+
+def report_startup(task: Any, event: Dict[str, Any]) -> Optional[str]:
+    """Log how the pod started; for a pod that did not, return the failure message (advice included)."""
+    name, namespace = event["name"], event["namespace"]
+    events = pod_events(task.client, namespace, name)
+    pod = event.get("pod")
+    status = event.get("status")
+    if pod is not None:
+        story = describe_startup(pod, events, created_at=event.get("created_at"), observed=event.get("observed"))
+        task.log.info("%s", story.summary)
+        for line in story.details:
+            task.log.info("  %s", line)
+    if status not in _FAILED:
+        return None
+    if status == "error":
+        return f"Waiting for pod {name} to start failed: {event.get('message')}"
+    return startup_advice(status, pod, events, timeout=float(task.startup_timeout_seconds), waited=event.get("waited"))
+
+
+def config_error(event: Dict[str, Any]) -> Optional[str]:
+    """``container base: secret "x" not found`` when the pod waits in CreateContainerConfigError, else None."""
+    problem = waiting_problem(event.get("pod"))
+    if problem is None or problem[1] != CONFIG_ERROR:
+        return None
+    return f"container {problem[0]}: {problem[2] or CONFIG_ERROR}"
+
+
+def is_stock_trigger(trigger: Any) -> bool:
+    """KPO's own KubernetesPodTrigger (not a subclass: those belong to someone else)."""
+    return type(trigger).__name__ == "KubernetesPodTrigger" and type(trigger) is compat.KubernetesPodTrigger

@@ -1,0 +1,118 @@
+"""``ComposerPodTrigger``: KubernetesPodTrigger for ``deferrable=True``, with the startup on the shared watch.
+
+``ComposerPodOperator(deferrable=True)`` runs KubernetesPodOperator's own deferrable path; when KPO defers with its
+stock trigger, the operator hands this subclass the same arguments instead (see the operator's ``defer``). It keeps
+the parent's promises (its events, its log handling, its completion wait) and changes two things: the wait for the
+pod to leave Pending goes through the event loop's shared namespace watch instead of a poll per pod, with
+Composer-specific advice when the pod cannot start; and its async hook is built from the connection the worker
+resolved, so the triggerer looks nothing up. Only on providers that have a KubernetesPodTrigger (5.2.0+).
+"""
+
+from __future__ import annotations
+
+from functools import cached_property
+from typing import Any, AsyncIterator, Dict, Optional
+
+from airflow.triggers.base import TriggerEvent
+
+from airflow_provider_composer_pod import compat
+from airflow_provider_composer_pod.compat import PROVIDER_VERSION, KubernetesPodTrigger, hook_connection_kwargs
+from airflow_provider_composer_pod.pod_watch import ClusterConnection, list_pod_events
+from airflow_provider_composer_pod.startup_story import CANNOT_START, DELETED, TIMEOUT, startup_advice
+from airflow_provider_composer_pod.startup_watch import wait_for_start
+from airflow_provider_composer_pod.triggers.startup import delete_if_task_killed, delete_killed_pod
+
+if KubernetesPodTrigger is None:  # pragma: no cover - providers before 5.2 have no deferrable mode to extend
+    raise ImportError(
+        f"ComposerPodTrigger needs apache-airflow-providers-cncf-kubernetes>=5.2.0; this environment has "
+        f"{PROVIDER_VERSION}. Use ComposerPodOperator(startup_wait='defer') instead."
+    )
+
+_NOT_STARTING = (CANNOT_START, DELETED, TIMEOUT)
+
+
+class ComposerPodTrigger(KubernetesPodTrigger):  # type: ignore[misc,valid-type]
+    """KubernetesPodTrigger plus ``cluster`` (for the shared watch) and the async hook's resolved connection.
+
+    :param cluster: ``ClusterConnection.to_dict()`` from the worker.
+    :param hook_kwargs: keyword arguments for :class:`AsyncComposerPodHook` (resolved extras, ``config_dict``).
+    All other arguments are the installed KubernetesPodTrigger's.
+    """
+
+    def __init__(
+        self, *args: Any, cluster: Dict[str, Any], hook_kwargs: Optional[Dict[str, Any]] = None, **kwargs: Any
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self.cluster = cluster
+        self.hook_kwargs = dict(hook_kwargs or {})
+        # "starting" while our startup wait runs, "fired" once it fired an event itself, else the parent's run.
+        self._startup_phase = ""
+
+    def serialize(self) -> tuple:
+        _, kwargs = super().serialize()
+        return (
+            f"{type(self).__module__}.{type(self).__qualname__}",
+            {**kwargs, "cluster": self.cluster, "hook_kwargs": self.hook_kwargs},
+        )
+
+    @cached_property
+    def hook(self) -> Any:
+        from airflow_provider_composer_pod.hooks.async_composer_pod import AsyncComposerPodHook
+
+        return AsyncComposerPodHook(**hook_connection_kwargs(None), **self.hook_kwargs)
+
+    def _get_async_hook(self) -> Any:  # providers 5.2 to 6.x ask for the hook through this method
+        return self.hook
+
+    async def run(self) -> AsyncIterator[TriggerEvent]:
+        if getattr(self, "last_log_time", None) is None:  # not a re-deferral (logging_interval): the pod may start
+            deadline = self.trigger_start_time.timestamp() + float(self.startup_timeout)
+            connection = ClusterConnection.from_dict(self.cluster)
+            self._startup_phase = "starting"
+            outcome = await wait_for_start(connection, self.pod_namespace, self.pod_name, deadline=deadline)
+            self._startup_phase = ""
+            if outcome.state in _NOT_STARTING:
+                self._startup_phase = "fired"
+                try:
+                    events = await list_pod_events(connection, self.pod_namespace, self.pod_name)
+                except Exception:
+                    self.log.warning("Could not read the events of pod %s", self.pod_name, exc_info=True)
+                    events = []
+                message = startup_advice(
+                    outcome.state, outcome.pod, events, timeout=float(self.startup_timeout), waited=outcome.waited
+                )
+                # "timeout" on every provider: KPO then fails the task and deletes the pod per on_finish_action,
+                # without waiting for a completion that a pod stuck before its start never reaches.
+                yield TriggerEvent(
+                    {
+                        "status": "timeout",
+                        "name": self.pod_name,
+                        "namespace": self.pod_namespace,
+                        "message": message,
+                        "composer_startup": outcome.state,
+                        **compat.trigger_event_extras(self),
+                    }
+                )
+                return
+        async for event in super().run():
+            yield event
+
+    # A kill while our startup wait runs is ours to handle (the parent's handlers expect its own run); after it, the
+    # parent's. Once we fired, the worker's KPO cleans up per on_finish_action.
+    async def on_kill(self) -> None:
+        if self._startup_phase == "starting":
+            await delete_killed_pod(self, self._connection(), compat.on_kill_action(self), self._grace())
+        elif self._startup_phase != "fired":
+            await super().on_kill()
+
+    async def cleanup(self) -> None:
+        if self._startup_phase == "starting":
+            await delete_if_task_killed(self, self._connection(), compat.on_kill_action(self), self._grace())
+        elif self._startup_phase != "fired":
+            await super().cleanup()
+
+    def _connection(self) -> ClusterConnection:
+        return ClusterConnection.from_dict(self.cluster)
+
+    def _grace(self) -> Optional[int]:
+        return getattr(self, "termination_grace_period", None)

@@ -1,0 +1,363 @@
+"""Waiting for pods to start in a triggerer: stock KubernetesPodTrigger against ComposerPodStartupTrigger, in one run.
+
+Part 1, the triggerer. For N = 100, 500 and 1000 pods, each side gets the same emulator scenario: N pods created at
+once, Pending for ``--pending`` seconds, then starting in ``--waves`` waves spread over ``--spread`` seconds (a
+scaled-down scale-up: the real thing is minutes). All N triggers run in one event loop, as a triggerer runs them:
+
+- stock: ``KubernetesPodTrigger`` as KPO 10.x builds it (its defaults: a startup check every 5 s, the pod's events
+  watched while it starts), timed through its startup phase (``_wait_for_pod_start``, what ``startup_wait`` replaces);
+- ours: ``ComposerPodStartupTrigger.run()`` to its event (one shared watch per namespace).
+
+Reported per side: API requests the emulator received while the triggers ran (pod creation excluded), the
+triggerer's CPU seconds (this process's user+system time over that phase, ``time.process_time``; the emulator runs in
+a child process, so serving the requests is not counted here but shown as "API server CPU"), and the start-detection
+latency, p50 and p99, from the moment the emulator's kubelet set the pod Running (recorded in the emulator process on
+the same clock) to the moment the trigger fired.
+
+Part 2, the worker slot. One ComposerPodOperator task whose pod is Pending ``--slot-pending`` seconds (120 by
+default) and then runs 1 s, with ``startup_wait="block"`` and with ``"defer"``, side by side. A worker slot is held
+while ``execute`` runs; with "defer" that is the first ``execute`` (until TaskDeferred) plus the resume
+(``execute_after_startup``), and the trigger's wait in between holds none. ``execute`` is called directly with a
+minimal context, as in bench/missing_secret.py.
+
+Usage: .venv/bin/python bench/startup_wait.py [--sizes 100 500 1000] [--pending 20] [--spread 10] [--slot-pending 120]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Any, Dict, List, Optional
+
+NAMESPACE = "composer-user-workloads"
+LABELS = {"kubernetes_pod_operator": "True"}
+
+
+# ------------------------------------------------------------------------------------------ emulator process
+def serve() -> int:
+    """The child process: an emulator driven by one JSON command per stdin line, one JSON answer per stdout line."""
+    from airflow_provider_composer_pod.testing import KubernetesEmulator, PodScenario
+
+    emulator = KubernetesEmulator(namespace=NAMESPACE).start()
+    running_at: Dict[str, float] = {}
+
+    def on_change(type_: str, resource: str, obj: Dict[str, Any], old: Optional[Dict[str, Any]]) -> None:
+        phase = (obj.get("status") or {}).get("phase")
+        if resource == "pods" and phase == "Running":
+            running_at.setdefault(obj["metadata"]["name"], time.time())
+
+    def listen() -> None:
+        if on_change not in emulator.store.listeners:
+            emulator.store.listeners.append(on_change)
+
+    print(json.dumps({"kubeconfig": emulator.kubeconfig_path, "pid": os.getpid()}), flush=True)
+    for line in sys.stdin:
+        command = json.loads(line)
+        answer: Dict[str, Any] = {"ok": True}
+        if command["cmd"] == "prepare":
+            emulator.reset()
+            emulator.call(listen)
+            running_at.clear()
+            waves = command["waves"]
+            for wave in range(waves):
+                delay = command["pending"] + command["spread"] * wave / max(waves - 1, 1)
+                emulator.add_scenario(
+                    PodScenario(pod_name=f"{command['prefix']}-w{wave:02d}-*", schedule_delay=delay, run_duration=600)
+                )
+            for index in range(command["n"]):
+                name = f"{command['prefix']}-w{index % waves:02d}-{index}"
+                body = {
+                    "metadata": {"name": name, "labels": LABELS},
+                    "spec": {"containers": [{"name": "base", "image": "bash", "command": ["sleep", "600"]}]},
+                }
+                emulator.create("pods", body, NAMESPACE)
+            emulator.clear_requests()
+            answer["cpu"] = time.process_time()
+        elif command["cmd"] == "slot":
+            emulator.reset()
+            emulator.scenario(image="bash", schedule_delay=command["pending"], run_duration=1)
+        elif command["cmd"] == "stats":
+            records = emulator.requests()
+            answer.update(
+                requests=len(records),
+                watches=sum(1 for r in records if r.is_watch),
+                running_at=dict(running_at),
+                cpu=time.process_time(),
+            )
+        elif command["cmd"] == "stop":
+            break
+        print(json.dumps(answer), flush=True)
+    emulator.stop()
+    return 0
+
+
+class EmulatorProcess:
+    def __init__(self) -> None:
+        self.process = subprocess.Popen(
+            [sys.executable, __file__, "--serve"], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
+        )
+        hello = self._read()
+        self.kubeconfig: str = hello["kubeconfig"]
+        self._lock = threading.Lock()
+
+    def _read(self) -> Dict[str, Any]:
+        assert self.process.stdout is not None
+        return json.loads(self.process.stdout.readline())
+
+    def send(self, **command: Any) -> Dict[str, Any]:
+        assert self.process.stdin is not None
+        with self._lock:
+            self.process.stdin.write(json.dumps(command) + "\n")
+            self.process.stdin.flush()
+            return self._read()
+
+    def stop(self) -> None:
+        try:
+            self.send(cmd="stop")
+        except Exception:
+            pass
+        self.process.wait(timeout=30)
+
+
+# ------------------------------------------------------------------------------------------------ part 1
+@dataclass
+class Trial:
+    side: str
+    n: int
+    requests: int
+    watches: int
+    cpu: float
+    server_cpu: float
+    wall: float
+    latencies: List[float] = field(default_factory=list)
+    missed: int = 0
+
+    def percentile(self, q: float) -> float:
+        ordered = sorted(self.latencies)
+        if not ordered:
+            return float("nan")
+        return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
+
+
+def _stock_trigger(name: str, config: Dict[str, Any]) -> Any:
+    from airflow.providers.cncf.kubernetes.triggers.pod import KubernetesPodTrigger
+
+    # The arguments KubernetesPodOperator 10.x passes with its defaults (startup_check_interval_seconds=5,
+    # poll_interval=2, log_events_on_startup=True), the kube config as config_dict.
+    return KubernetesPodTrigger(
+        pod_name=name,
+        pod_namespace=NAMESPACE,
+        trigger_start_time=datetime.now(timezone.utc),
+        base_container_name="base",
+        config_dict=config,
+        poll_interval=2,
+        startup_timeout=600,
+        startup_check_interval=5,
+        schedule_timeout=600,
+    )
+
+
+def _our_trigger(name: str, cluster: Dict[str, Any]) -> Any:
+    from airflow_provider_composer_pod.triggers.startup import ComposerPodStartupTrigger
+
+    return ComposerPodStartupTrigger(
+        pod_name=name, pod_namespace=NAMESPACE, cluster=cluster, startup_timeout=600, created_at=time.time()
+    )
+
+
+async def _wait_stock(trigger: Any) -> float:
+    await trigger._wait_for_pod_start()
+    return time.time()
+
+
+async def _wait_ours(trigger: Any) -> float:
+    async for _ in trigger.run():
+        return time.time()
+    raise RuntimeError("no event")
+
+
+def run_trial(emulator: EmulatorProcess, side: str, n: int, args: Any, config: Dict[str, Any]) -> Trial:
+    from airflow_provider_composer_pod.pod_watch import ClusterConnection
+
+    prefix = f"{'stk' if side == 'stock' else 'our'}{n}"
+    before = emulator.send(
+        cmd="prepare", prefix=prefix, n=n, pending=args.pending, spread=args.spread, waves=args.waves
+    )
+    names = [f"{prefix}-w{index % args.waves:02d}-{index}" for index in range(n)]
+    cluster = ClusterConnection(config_dict=config).to_dict()
+
+    async def main() -> List[float]:
+        if side == "stock":
+            return await asyncio.gather(*(_wait_stock(_stock_trigger(name, config)) for name in names))
+        return await asyncio.gather(*(_wait_ours(_our_trigger(name, cluster)) for name in names))
+
+    cpu, wall = time.process_time(), time.monotonic()
+    fired = asyncio.run(main())
+    cpu, wall = time.process_time() - cpu, time.monotonic() - wall
+    stats = emulator.send(cmd="stats")
+    running_at = stats["running_at"]
+    trial = Trial(side, n, stats["requests"], stats["watches"], cpu, stats["cpu"] - before["cpu"], wall)
+    for name, at in zip(names, fired):
+        if name in running_at:
+            trial.latencies.append(at - running_at[name])
+        else:
+            trial.missed += 1
+    return trial
+
+
+# ------------------------------------------------------------------------------------------------ part 2
+@dataclass
+class FakeTaskInstance:
+    dag_id: str
+    task_id: str
+    run_id: str
+    map_index: int = -1
+    try_number: int = 1
+    start_date: datetime = field(default_factory=lambda: datetime.now(timezone.utc))
+    xcoms: Dict[str, Any] = field(default_factory=dict)
+
+    def xcom_push(self, key: str, value: Any, **_: Any) -> None:
+        self.xcoms[key] = value
+
+
+def slot_seconds(startup_wait: str, results: Dict[str, Any]) -> None:
+    from airflow_provider_composer_pod import ComposerPodOperator
+
+    task_id = f"slot-{startup_wait}"
+    ti = FakeTaskInstance(dag_id="bench_startup_wait", task_id=task_id, run_id=f"bench__{startup_wait}")
+    context: Dict[str, Any] = {"ti": ti, "task_instance": ti, "run_id": ti.run_id, "dag": None}
+
+    def task() -> Any:
+        return ComposerPodOperator(
+            task_id=task_id, image="bash", cmds=["echo", "hello"], startup_wait=startup_wait, get_logs=True
+        )
+
+    began = time.monotonic()
+    held = 0.0
+    try:
+        task().execute(context)
+        held = time.monotonic() - began
+    except BaseException as deferred:  # Airflow 3's TaskDeferred is a BaseException
+        held = time.monotonic() - began
+        if type(deferred).__name__ != "TaskDeferred":
+            raise
+        event = asyncio.run(_first_event(deferred.trigger))  # type: ignore[attr-defined]
+        resumed = time.monotonic()
+        task().execute_after_startup(context, event=event)
+        held += time.monotonic() - resumed
+    results[startup_wait] = {"held": held, "total": time.monotonic() - began}
+
+
+async def _first_event(trigger: Any) -> Any:
+    async for event in trigger.run():
+        return event.payload
+    raise RuntimeError("no event")
+
+
+# -------------------------------------------------------------------------------------------------- main
+def main(argv: Optional[List[str]] = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--serve", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--sizes", type=int, nargs="+", default=[100, 500, 1000], help="pods per trial")
+    parser.add_argument("--pending", type=float, default=20.0, help="seconds every pod stays Pending (default 20)")
+    parser.add_argument("--spread", type=float, default=10.0, help="seconds over which the pods start (default 10)")
+    parser.add_argument("--waves", type=int, default=20, help="start waves within the spread (default 20)")
+    parser.add_argument("--slot-pending", type=float, default=120.0, help="part 2's Pending seconds (0: skip)")
+    args = parser.parse_args(argv)
+    if args.serve:
+        return serve()
+
+    home = tempfile.mkdtemp(prefix="bench-startup-wait-airflow-home-")
+    os.environ["AIRFLOW_HOME"] = home  # before Airflow is imported: nothing lands in ~/airflow
+    os.environ["AIRFLOW__CORE__LOAD_EXAMPLES"] = "False"
+    os.environ.setdefault("AIRFLOW__LOGGING__LOGGING_LEVEL", "WARNING")
+    for name in ("KUBECONFIG", "COMPOSER_ENVIRONMENT", "COMPOSER_VERSION", "COMPOSER_POD_GENERATION"):
+        os.environ.pop(name, None)
+    import logging
+
+    import yaml
+
+    logging.getLogger().setLevel(logging.WARNING)  # neither side pays for INFO lines it would write to a task log
+    # Import both sides' modules before anything is timed: a triggerer has them loaded already.
+    import kubernetes_asyncio.client  # noqa: F401
+    from airflow.providers.cncf.kubernetes.triggers.pod import KubernetesPodTrigger  # noqa: F401
+
+    from airflow_provider_composer_pod.triggers.startup import ComposerPodStartupTrigger  # noqa: F401
+
+    emulator = EmulatorProcess()
+    trials: List[Trial] = []
+    slots: Dict[str, Any] = {}
+    try:
+        with open(emulator.kubeconfig) as handle:
+            config = yaml.safe_load(handle)
+        for index, n in enumerate(args.sizes):
+            for side in ("stock", "ours") if index % 2 == 0 else ("ours", "stock"):
+                trial = run_trial(emulator, side, n, args, config)
+                trials.append(trial)
+                print(
+                    f"  {side:<5} N={n:<5} requests={trial.requests:<6} cpu={trial.cpu:6.2f} s "
+                    f"p99={trial.percentile(0.99):.3f} s wall={trial.wall:.1f} s",
+                    file=sys.stderr,
+                    flush=True,
+                )
+        if args.slot_pending > 0:  # the operators read kubernetes_default (part 1's triggers get config_dict only)
+            extra = {"kube_config_path": emulator.kubeconfig, "namespace": NAMESPACE}
+            os.environ["AIRFLOW_CONN_KUBERNETES_DEFAULT"] = json.dumps({"conn_type": "kubernetes", "extra": extra})
+            emulator.send(cmd="slot", pending=args.slot_pending)
+            workers = [threading.Thread(target=slot_seconds, args=(mode, slots)) for mode in ("block", "defer")]
+            for worker in workers:
+                worker.start()
+            for worker in workers:
+                worker.join()
+    finally:
+        emulator.stop()
+        shutil.rmtree(home, ignore_errors=True)
+
+    print(
+        f"Python {sys.version.split()[0]}; {os.cpu_count()} CPUs; pods Pending {args.pending:g} s, then starting in "
+        f"{args.waves} waves over {args.spread:g} s; all triggers of a side in one event loop"
+    )
+    header = (
+        f"| {'pods':>5} | {'trigger':<26} | {'API requests':>12} | {'watches':>7} | {'triggerer CPU s':>15} "
+        f"| {'API server CPU s':>16} | {'detect p50 s':>12} | {'detect p99 s':>12} |"
+    )
+    print(header)
+    print("|" + "|".join("-" * (len(cell)) for cell in header.split("|")[1:-1]) + "|")
+    names = {"stock": "stock KubernetesPodTrigger", "ours": "ComposerPodStartupTrigger"}
+    for n in args.sizes:
+        for side in ("stock", "ours"):
+            t = next(t for t in trials if t.n == n and t.side == side)
+            missed = f" ({t.missed} missed)" if t.missed else ""
+            print(
+                f"| {n:>5} | {names[side]:<26} | {t.requests:>12} | {t.watches:>7} | {t.cpu:>15.2f} "
+                f"| {t.server_cpu:>16.2f} | {t.percentile(0.5):>12.3f} | {t.percentile(0.99):>12.3f} |{missed}"
+            )
+    for n in args.sizes:
+        stock = next(t for t in trials if t.n == n and t.side == "stock")
+        ours = next(t for t in trials if t.n == n and t.side == "ours")
+        print(
+            f"N={n}: stock / ours: API requests {stock.requests / max(ours.requests, 1):.0f}x, "
+            f"triggerer CPU {stock.cpu / max(ours.cpu, 1e-9):.1f}x, "
+            f"p99 detection {stock.percentile(0.99) / max(ours.percentile(0.99), 1e-9):.0f}x"
+        )
+    if slots:
+        print(
+            f"Worker-slot seconds for one task Pending {args.slot_pending:g} s, then running 1 s: "
+            f"startup_wait='block' {slots['block']['held']:.1f} s, startup_wait='defer' {slots['defer']['held']:.1f} s "
+            f"(task took {slots['block']['total']:.1f} s and {slots['defer']['total']:.1f} s end to end)"
+        )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,199 @@
+"""startup_story: classification, the plain-words story and the advice, from API-shaped dicts (no Airflow, no API)."""
+
+from __future__ import annotations
+
+from typing import Any, Dict, List, Optional
+
+import pytest
+
+from airflow_provider_composer_pod.startup_story import (
+    CANNOT_START,
+    DELETED,
+    FINISHED,
+    PENDING,
+    STARTED,
+    classify,
+    describe_startup,
+    go_duration,
+    parse_time,
+    startup_advice,
+    trimmed,
+)
+
+T0 = parse_time("2026-01-01T10:00:00Z")
+assert T0 is not None
+
+
+def _pod(
+    phase: str = "Pending",
+    waiting: Optional[Dict[str, str]] = None,
+    scheduled: bool = False,
+    requests: Optional[Dict[str, str]] = None,
+    image: str = "bash",
+) -> Dict[str, Any]:
+    status: Dict[str, Any] = {"phase": phase}
+    if scheduled:
+        status["conditions"] = [{"type": "PodScheduled", "status": "True"}]
+    else:
+        status["conditions"] = [{"type": "PodScheduled", "status": "False", "reason": "Unschedulable"}]
+    if waiting is not None:
+        status["containerStatuses"] = [{"name": "base", "image": image, "state": {"waiting": waiting}}]
+    container: Dict[str, Any] = {"name": "base", "image": image}
+    if requests:
+        container["resources"] = {"requests": requests}
+    return {
+        "metadata": {"name": "p", "namespace": "ns", "creationTimestamp": "2026-01-01T10:00:00Z"},
+        "spec": {"containers": [container]},
+        "status": status,
+    }
+
+
+def _event(reason: str, at: float, message: str = "", type_: str = "Normal", count: int = 1) -> Dict[str, Any]:
+    return {
+        "metadata": {"name": f"p.{int((T0 + at) * 1e9):x}"},
+        "reason": reason,
+        "message": message,
+        "type": type_,
+        "count": count,
+        "firstTimestamp": f"2026-01-01T10:00:{int(at):02d}Z",
+    }
+
+
+@pytest.mark.parametrize(
+    ("pod", "expected"),
+    [
+        pytest.param(None, (DELETED, None), id="deleted"),
+        pytest.param(_pod("Running", scheduled=True), (STARTED, None), id="running"),
+        pytest.param(_pod("Succeeded", scheduled=True), (FINISHED, "Succeeded"), id="succeeded"),
+        pytest.param(_pod("Failed", scheduled=True), (FINISHED, "Failed"), id="failed"),
+        pytest.param(_pod(), (PENDING, None), id="unschedulable"),
+        pytest.param(_pod(waiting={"reason": "ContainerCreating"}), (PENDING, None), id="creating"),
+        pytest.param(
+            _pod(waiting={"reason": "CreateContainerConfigError", "message": 'secret "s" not found'}),
+            (CANNOT_START, "CreateContainerConfigError"),
+            id="config-error",
+        ),
+        pytest.param(
+            _pod(waiting={"reason": "ImagePullBackOff", "message": 'Back-off pulling image "x"'}),
+            (CANNOT_START, "ImagePullBackOff"),
+            id="pull-back-off",
+        ),
+        pytest.param(
+            _pod(waiting={"reason": "ErrImagePull", "message": "429 Too Many Requests"}),
+            (PENDING, None),
+            id="pull-rate-limited-is-transient",
+        ),
+        pytest.param(_pod(waiting={"reason": "InvalidImageName"}), (CANNOT_START, "InvalidImageName"), id="bad-name"),
+    ],
+)
+def test_classify(pod, expected):
+    assert classify(pod) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "seconds"),
+    [("12.3s", 12.3), ("803ms", 0.803), ("1m2.5s", 62.5), ("1h0m0s", 3600.0), ("250us", 0.00025), ("12x", None)],
+)
+def test_go_duration(text, seconds):
+    assert go_duration(text) == (pytest.approx(seconds) if seconds is not None else None)
+
+
+def test_story_tells_scale_up_pull_and_start():
+    pod = _pod("Running", scheduled=True)
+    events: List[Dict[str, Any]] = [
+        _event("FailedScheduling", 0, "0/3 nodes are available: 3 Insufficient cpu.", "Warning", count=3),
+        _event("TriggeredScaleUp", 1, "pod triggered scale-up: [{pool 1->2 (max: 6)}]"),
+        _event("Scheduled", 41),
+        _event("Pulling", 42, 'Pulling image "bash"'),
+        _event("Pulled", 54, 'Successfully pulled image "bash" in 12.3s (12.3s including waiting). Image size: 1.'),
+        _event("Started", 55),
+    ]
+    observed = {"scheduled": T0 + 41.2, "started": T0 + 55.0}
+
+    story = describe_startup(pod, events, created_at=T0, observed=observed)
+
+    assert story.summary == (
+        "Pod startup: scheduled after 41.2 s (TriggeredScaleUp), image pulled in 12.3 s, started after 55.0 s."
+    )
+    assert story.details == [
+        "FailedScheduling (x3): 0/3 nodes are available: 3 Insufficient cpu.",
+        "TriggeredScaleUp: pod triggered scale-up: [{pool 1->2 (max: 6)}]",
+    ]
+
+
+def test_story_without_live_observations_uses_the_api_timestamps():
+    pod = _pod("Running", scheduled=True)
+    pod["status"]["containerStatuses"] = [{"name": "base", "state": {"running": {"startedAt": "2026-01-01T10:00:07Z"}}}]
+    events = [
+        {**_event("Scheduled", 2), "eventTime": "2026-01-01T10:00:02.500000Z", "firstTimestamp": None},
+        _event("Pulled", 3, 'Container image "bash" already present on machine'),
+    ]
+
+    story = describe_startup(pod, events)
+
+    assert story.summary == "Pod startup: scheduled after 2.5 s, image already on the node, started after 7.0 s."
+
+
+def test_advice_for_a_missing_secret():
+    pod = _pod(waiting={"reason": "CreateContainerConfigError", "message": 'secret "db" not found'})
+
+    advice = startup_advice(CANNOT_START, pod, [], timeout=600)
+
+    assert 'container base waits in CreateContainerConfigError (secret "db" not found)' in advice
+    assert "A Secret or ConfigMap it uses, or a key in one, is missing" in advice
+
+
+@pytest.mark.parametrize(
+    ("image", "hint"),
+    [
+        pytest.param("europe-docker.pkg.dev/p/r/app:1", "roles/artifactregistry.reader", id="artifact-registry"),
+        pytest.param("registry.example.com/app:1", "imagePullSecret", id="private-registry"),
+    ],
+)
+def test_advice_for_an_image_that_cannot_be_pulled(image, hint):
+    pod = _pod(waiting={"reason": "ImagePullBackOff", "message": "manifest unknown"}, image=image)
+
+    advice = startup_advice(CANNOT_START, pod, [], timeout=600)
+
+    assert f"the image {image} of container base cannot be pulled (ImagePullBackOff: manifest unknown)" in advice
+    assert "Check the image name and tag." in advice
+    assert hint in advice
+
+
+def test_advice_for_a_timeout_during_a_scale_up():
+    events = [_event("FailedScheduling", 0, "0/3 nodes", "Warning"), _event("TriggeredScaleUp", 1, "1->2")]
+
+    advice = startup_advice("timeout", _pod(), events, timeout=600, waited=600.4)
+
+    assert advice.startswith("Pod p was still Pending after 600 s (startup_timeout_seconds=600): a scale-up")
+    assert "raise startup_timeout_seconds" in advice
+
+
+def test_advice_for_a_request_no_node_can_hold():
+    pod = _pod(requests={"cpu": "30", "memory": "100Gi"})
+    events = [_event("FailedScheduling", 0, "0/3 nodes are available: 3 Insufficient memory.", "Warning")]
+
+    advice = startup_advice("timeout", pod, events, timeout=120)
+
+    assert "no node can hold it and no scale-up can add one (FailedScheduling: 0/3 nodes" in advice
+    assert "The pod's requests (base: cpu=30, memory=100Gi) are too big for the compute class" in advice
+
+
+def test_advice_for_a_slow_image_pull():
+    events = [_event("Scheduled", 1), _event("Pulling", 2, 'Pulling image "big"')]
+
+    advice = startup_advice("timeout", _pod(scheduled=True), events, timeout=120)
+
+    assert "its image was still being pulled" in advice
+
+
+def test_trimmed_keeps_what_the_story_reads_and_drops_the_rest():
+    pod = _pod("Running", scheduled=True, requests={"cpu": "1"})
+    pod["spec"]["containers"][0]["env"] = [{"name": "SECRET_VALUE", "value": "hunter2"}]
+    pod["metadata"]["annotations"] = {"a": "b"}
+
+    kept = trimmed(pod)
+
+    assert kept["spec"]["containers"] == [{"name": "base", "image": "bash", "resources": {"requests": {"cpu": "1"}}}]
+    assert "annotations" not in kept["metadata"]
+    assert "hunter2" not in repr(kept)  # env values never reach a trigger event
