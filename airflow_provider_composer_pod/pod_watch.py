@@ -168,11 +168,21 @@ class PodSubscription:
                 self.observed.setdefault("started", now)
         self._changed.set()
 
+    def fail(self, error: PodWatchRefusedError) -> None:
+        self.error = error
+        self._changed.set()
+
     async def wait_changed(self, timeout: float) -> bool:
-        """Wait until the state changes (True) or ``timeout`` seconds pass (False)."""
+        """Wait until the state changes (True) or ``timeout`` seconds pass (False).
+
+        Not ``asyncio.wait_for``, which before Python 3.12 can lose a cancellation that arrives as the wait ends (a
+        killed task's trigger would then wait on)."""
+        waiter = asyncio.ensure_future(self._changed.wait())
         try:
-            await asyncio.wait_for(self._changed.wait(), max(timeout, 0.0))
-        except asyncio.TimeoutError:
+            done, _ = await asyncio.wait({waiter}, timeout=max(timeout, 0.0))
+        finally:
+            waiter.cancel()
+        if not done:
             return False
         self._changed.clear()
         return True
