@@ -26,27 +26,12 @@ import statistics
 import sys
 import tempfile
 import time
-from dataclasses import dataclass, field
-from datetime import datetime, timezone
-from typing import Any, Dict, List, Optional
+from dataclasses import dataclass
+from typing import Any, List, Optional
+
+from task_context import task_context  # bench/task_context.py, next to this script
 
 NAMESPACE = "composer-user-workloads"
-
-
-@dataclass
-class FakeTaskInstance:
-    """What KPO asks of ``context["ti"]`` on the paths this benchmark takes."""
-
-    dag_id: str
-    task_id: str
-    run_id: str
-    map_index: int = -1
-    try_number: int = 1
-    start_date: datetime = field(default_factory=lambda: datetime.now(timezone.utc))
-    xcoms: Dict[str, Any] = field(default_factory=dict)
-
-    def xcom_push(self, key: str, value: Any, **_: Any) -> None:
-        self.xcoms[key] = value
 
 
 @dataclass
@@ -76,8 +61,7 @@ def _task(cls: type, task_id: str, startup_timeout: int) -> Any:
 
 def run_once(emulator: Any, side: str, cls: type, startup_timeout: int, index: int) -> Outcome:
     task_id = f"missing-secret-{'stock' if cls.__name__ == 'KubernetesPodOperator' else 'ours'}-{index}"
-    ti = FakeTaskInstance(dag_id="bench_missing_secret", task_id=task_id, run_id=f"bench__{index}")
-    context: Dict[str, Any] = {"ti": ti, "task_instance": ti, "run_id": ti.run_id, "dag": None}
+    context = task_context("bench_missing_secret", task_id, f"bench__{index}")
     task = _task(cls, task_id, startup_timeout)
     emulator.clear_requests()
     error: Optional[BaseException] = None

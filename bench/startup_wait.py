@@ -39,6 +39,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any, Dict, List, Optional
 
+from task_context import task_context  # bench/task_context.py, next to this script
+
 NAMESPACE = "composer-user-workloads"
 LABELS = {"kubernetes_pod_operator": "True"}
 
@@ -216,26 +218,11 @@ def run_trial(emulator: EmulatorProcess, side: str, n: int, args: Any, config: D
 
 
 # ------------------------------------------------------------------------------------------------ part 2
-@dataclass
-class FakeTaskInstance:
-    dag_id: str
-    task_id: str
-    run_id: str
-    map_index: int = -1
-    try_number: int = 1
-    start_date: datetime = field(default_factory=lambda: datetime.now(timezone.utc))
-    xcoms: Dict[str, Any] = field(default_factory=dict)
-
-    def xcom_push(self, key: str, value: Any, **_: Any) -> None:
-        self.xcoms[key] = value
-
-
 def slot_seconds(startup_wait: str, results: Dict[str, Any]) -> None:
     from airflow_provider_composer_pod import ComposerPodOperator
 
     task_id = f"slot-{startup_wait}"
-    ti = FakeTaskInstance(dag_id="bench_startup_wait", task_id=task_id, run_id=f"bench__{startup_wait}")
-    context: Dict[str, Any] = {"ti": ti, "task_instance": ti, "run_id": ti.run_id, "dag": None}
+    context = task_context("bench_startup_wait", task_id, f"bench__{startup_wait}")
 
     def task() -> Any:
         return ComposerPodOperator(
