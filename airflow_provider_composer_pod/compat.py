@@ -180,6 +180,11 @@ def task_interruption() -> Any:
     return error if error is not None and isinstance(error, _interruption_types()) else None
 
 
+def task_timeout(message: str) -> BaseException:
+    """Airflow's ``AirflowTaskTimeout`` (the Task SDK's on Airflow 3) with ``message``."""
+    return _interruption_types()[0](message)
+
+
 def mask_secret(value: Any) -> None:
     """Register a value with Airflow's secrets masker (imported on first use: it pulls in the logging stack)."""
     _load(f"{_MASKER}.mask_secret")(value)

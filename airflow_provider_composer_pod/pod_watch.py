@@ -104,6 +104,21 @@ class ApiStatusError(Exception):
         self.status = status
 
 
+class PodWatchRefusedError(Exception):
+    """The API refused to list or watch the namespace's pods (400, 403, 404): retrying cannot fix it."""
+
+    def __init__(self, namespace: str, error: BaseException) -> None:
+        super().__init__(
+            f"The Kubernetes API refused to list and watch pods in namespace {namespace!r} ({error}); this is not "
+            f"retried. The kube config's identity needs get, list and watch on pods in {namespace!r}, and the "
+            "namespace must exist."
+        )
+        self.status = getattr(error, "status", None)
+
+
+_REFUSED = frozenset({400, 403, 404})
+
+
 class _Expired(Exception):
     """410 Gone: the resourceVersion is too old; list again."""
 
@@ -155,6 +170,7 @@ class PodSubscription:
         self.pod: Optional[Dict[str, Any]] = None
         self.known = False  # whether any state (including "deleted") has arrived
         self.observed: Dict[str, float] = {}
+        self.error: Optional[PodWatchRefusedError] = None
         self._changed = asyncio.Event()
 
     def deliver(self, pod: Optional[Dict[str, Any]], live: bool) -> None:
@@ -316,6 +332,9 @@ class NamespaceWatch:
                 except Exception as error:
                     self.stats.errors += 1
                     self.stats.last_error = repr(error)
+                    if getattr(error, "status", None) in _REFUSED:
+                        self._refused(PodWatchRefusedError(self.namespace, error))
+                        return
                     if getattr(error, "status", None) == 401 and self._api is not None:
                         await _close_quietly(self._api)  # credentials expired: load them again
                         self._api = None
@@ -327,6 +346,14 @@ class NamespaceWatch:
             api, self._api = self._api, None
             if api is not None:
                 await _close_quietly(api)
+
+    def _refused(self, error: PodWatchRefusedError) -> None:
+        """Every subscriber fails at once; the next subscriber starts a new watch."""
+        log.error("%s", error)
+        self.registry.forget(self)
+        for subscriptions in list(self.subscribers.values()):
+            for subscription in subscriptions:
+                subscription.fail(error)
 
     def _core(self) -> Any:
         from kubernetes_asyncio.client import CoreV1Api

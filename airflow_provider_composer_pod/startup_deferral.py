@@ -120,6 +120,7 @@ def startup_trigger(task: Any, pod: Any, created_at: Optional[float]) -> Any:
         created_at=created_at or time.time(),
         on_kill_action=compat.on_kill_action(task),
         termination_grace_period=task.termination_grace_period,
+        execution_deadline=task._execution_deadline,
     )
 
 
@@ -129,7 +130,10 @@ def full_deferral_trigger(task: Any, stock: Any) -> Any:
 
     _, kwargs = stock.serialize()
     return ComposerPodTrigger(
-        **kwargs, cluster=cluster_connection(task.hook).to_dict(), hook_kwargs=async_hook_kwargs(task.hook)
+        **kwargs,
+        cluster=cluster_connection(task.hook).to_dict(),
+        hook_kwargs=async_hook_kwargs(task.hook),
+        execution_deadline=task._execution_deadline,
     )
 
 

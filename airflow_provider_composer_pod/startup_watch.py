@@ -44,12 +44,16 @@ async def wait_for_start(
 ) -> StartupOutcome:
     """Until the pod runs, finishes, is deleted or cannot start, or the wall clock passes ``deadline``.
 
+    Raises ``PodWatchRefusedError`` at once if the API refuses the namespace's watch (400, 403, 404).
+
     Cancelling the caller unsubscribes (the watch closes when nobody else waits in the namespace).
     """
     began = time.time()
     subscription = (registry or pod_watches()).subscribe(connection, namespace, name)
     try:
         while True:
+            if subscription.error is not None:
+                raise subscription.error
             if subscription.known:
                 state, reason = classify(subscription.pod)
                 if state != PENDING:

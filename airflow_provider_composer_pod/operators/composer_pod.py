@@ -15,9 +15,11 @@ from airflow_provider_composer_pod.compat import (
     on_kill_action,
     redact,
     task_interruption,
+    task_timeout,
     translate_arguments,
 )
 from airflow_provider_composer_pod.config_maps import attach_config_maps
+from airflow_provider_composer_pod.deferral_timeout import backstop, execution_deadline, timed_out
 from airflow_provider_composer_pod.diagnosis import (
     FailureFacts,
     base_container_succeeded,
@@ -53,6 +55,8 @@ if TYPE_CHECKING:
     from airflow.sdk.definitions.context import Context
 
 _POD_SOURCES = ("pod_template_file", "pod_template_dict", "full_pod_spec")
+# Airflow 2.10+ resumes a task whose deferral failed through the operator's resume_execution.
+_RESUMES_IN_OPERATOR = hasattr(KubernetesPodOperator, "resume_execution")
 
 
 class ComposerPodOperator(KubernetesPodOperator):
@@ -117,6 +121,8 @@ class ComposerPodOperator(KubernetesPodOperator):
     _created_at: Optional[float] = None
     _deferring_startup: bool = False
     _startup_event: Optional[Dict[str, Any]] = None
+    # When execution_timeout passes (epoch seconds), for the triggers to enforce while the task is deferred.
+    _execution_deadline: Optional[float] = None
     # Airflow asked this task to stop (on_kill), and the pods deleted because of it or of an execution_timeout.
     _kill_requested: bool = False
     _deleted_pods: Sequence[str] = ()
@@ -197,6 +203,7 @@ class ComposerPodOperator(KubernetesPodOperator):
         self.hook.resolve_config_source()
         self.config_file = self.hook.config_file
         self.hook.retry_policy  # noqa: B018 - a bad api_retry_timeout fails here, before any pod exists
+        self._execution_deadline = execution_deadline(self, context)
         if self.startup_wait == "defer" and self._startup_event is None:
             from airflow_provider_composer_pod.startup_deferral import require_async_client
 
@@ -206,6 +213,7 @@ class ComposerPodOperator(KubernetesPodOperator):
     def execute_after_startup(self, context: Context, event: Dict[str, Any]) -> Any:
         """Back from ComposerPodStartupTrigger: run the blocking path again; it finds the pod already started."""
         self._deferring_startup = False  # dag.test() on Airflow 2 resumes the very object that deferred
+        self._check_deferral_timeout(event)
         self._startup_event = event
         return self.execute(context)
 
@@ -298,23 +306,61 @@ class ComposerPodOperator(KubernetesPodOperator):
 
         if is_stock_trigger(kwargs.get("trigger")):
             kwargs["trigger"] = full_deferral_trigger(self, kwargs["trigger"])
+        if kwargs.get("timeout") is None and self._execution_deadline is not None:
+            # The trigger ends the task at its execution_timeout; should the triggerer be down then, Airflow resumes
+            # the task in __fail__ a little later, and resume_execution deletes the pod.
+            kwargs["timeout"] = backstop(self._execution_deadline)
         return super().defer(*args, **kwargs)
+
+    def resume_execution(self, next_method: str, next_kwargs: Optional[Dict[str, Any]], context: Context) -> Any:
+        if next_method == "__fail__":
+            self._delete_after_failed_deferral(context, next_kwargs)
+        return super().resume_execution(next_method, next_kwargs, context)
+
+    def pre_execute(self, context: Any) -> Any:
+        # Airflow before 2.10 fails a task resumed in __fail__ itself, without resume_execution; pre_execute still runs.
+        ti = context.get("ti")
+        if not _RESUMES_IN_OPERATOR and getattr(ti, "next_method", None) == "__fail__":
+            self._delete_after_failed_deferral(context, getattr(ti, "next_kwargs", None))
+        return super().pre_execute(context)
+
+    def _delete_after_failed_deferral(self, context: Any, next_kwargs: Optional[Dict[str, Any]]) -> None:
+        """The deferral timed out or the trigger failed: the task ends now, and its pod must not outlive it."""
+        if on_kill_action(self) != "delete_pod":
+            return
+        try:
+            self.hook.resolve_config_source()
+            self.config_file = self.hook.config_file
+            self.pod_request_obj = self.build_pod_request_obj(context)
+            self._delete_pods(f"the deferred task failed ({(next_kwargs or {}).get('error', 'trigger failure')})")
+        except Exception:  # Airflow's error is the one to report
+            self.log.exception("Could not delete the pod of this try")
 
     # deferrable=True resumes in KPO's trigger_reentry (8.x+) or execute_complete (5.2 to 7.x). After our trigger's
     # startup failure, KPO's cleanup would replace the advice with "returned a failure": keep it for our cleanup.
     def trigger_reentry(self, context: Context, event: Dict[str, Any]) -> Any:
-        self._note_startup_failure(event)
+        self._note_startup_failure(context, event)
         return super().trigger_reentry(context, event)  # type: ignore[misc]
 
     def execute_complete(self, context: Context, event: Dict[str, Any], **kwargs: Any) -> Any:
-        self._note_startup_failure(event)
+        self._note_startup_failure(context, event)
         return super().execute_complete(context, event, **kwargs)  # type: ignore[misc]
 
-    def _note_startup_failure(self, event: Any) -> None:
+    def _note_startup_failure(self, context: Context, event: Any) -> None:
+        self._check_deferral_timeout(event)
+        self._execution_deadline = execution_deadline(self, context)  # KPO may defer again (logging_interval)
         if isinstance(event, dict) and event.get("composer_startup"):
             from airflow_provider_composer_pod.startup_deferral import ComposerPodStartupError
 
             self._startup_failure = ComposerPodStartupError(event.get("message"))
+
+    def _check_deferral_timeout(self, event: Any) -> None:
+        """The trigger fired because execution_timeout passed (and dealt with the pod): Airflow's timeout error."""
+        message = timed_out(event)
+        if message is not None:
+            if event.get("pod_deleted"):
+                self._deleted_pods = (event["name"],)  # on_kill, which Airflow calls on a timeout, has nothing to do
+            raise task_timeout(message)
 
     def _fail_start(self, pod: Any, problem: str) -> None:
         generation = self.hook.composer_environment.generation

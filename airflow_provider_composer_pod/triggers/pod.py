@@ -11,13 +11,14 @@ resolved, so the triggerer looks nothing up. Only on providers that have a Kuber
 from __future__ import annotations
 
 from functools import cached_property
-from typing import Any, AsyncIterator, Dict, Optional
+from typing import Any, AsyncGenerator, AsyncIterator, Dict, Optional
 
 from airflow.triggers.base import TriggerEvent
 
 from airflow_provider_composer_pod import compat
 from airflow_provider_composer_pod.compat import PROVIDER_VERSION, KubernetesPodTrigger, hook_connection_kwargs
-from airflow_provider_composer_pod.pod_watch import ClusterConnection, list_pod_events
+from airflow_provider_composer_pod.deferral_timeout import expire, within
+from airflow_provider_composer_pod.pod_watch import ClusterConnection, PodWatchRefusedError, list_pod_events
 from airflow_provider_composer_pod.startup_story import CANNOT_START, DELETED, TIMEOUT, startup_advice
 from airflow_provider_composer_pod.startup_watch import wait_for_start
 from airflow_provider_composer_pod.triggers.startup import delete_if_task_killed, delete_killed_pod
@@ -36,15 +37,23 @@ class ComposerPodTrigger(KubernetesPodTrigger):  # type: ignore[misc,valid-type]
 
     :param cluster: ``ClusterConnection.to_dict()`` from the worker.
     :param hook_kwargs: keyword arguments for :class:`AsyncComposerPodHook` (resolved extras, ``config_dict``).
+    :param execution_deadline: when the task's ``execution_timeout`` passes (epoch seconds; None: never). Then the
+        pod is deleted as ``on_kill_action`` says, and the event says ``execution_timeout``.
     All other arguments are the installed KubernetesPodTrigger's.
     """
 
     def __init__(
-        self, *args: Any, cluster: Dict[str, Any], hook_kwargs: Optional[Dict[str, Any]] = None, **kwargs: Any
+        self,
+        *args: Any,
+        cluster: Dict[str, Any],
+        hook_kwargs: Optional[Dict[str, Any]] = None,
+        execution_deadline: Optional[float] = None,
+        **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
         self.cluster = cluster
         self.hook_kwargs = dict(hook_kwargs or {})
+        self.execution_deadline = execution_deadline
         # "starting" while our startup wait runs, "fired" once it fired an event itself, else the parent's run.
         self._startup_phase = ""
 
@@ -52,7 +61,12 @@ class ComposerPodTrigger(KubernetesPodTrigger):  # type: ignore[misc,valid-type]
         _, kwargs = super().serialize()
         return (
             f"{type(self).__module__}.{type(self).__qualname__}",
-            {**kwargs, "cluster": self.cluster, "hook_kwargs": self.hook_kwargs},
+            {
+                **kwargs,
+                "cluster": self.cluster,
+                "hook_kwargs": self.hook_kwargs,
+                "execution_deadline": self.execution_deadline,
+            },
         )
 
     @cached_property
@@ -65,11 +79,34 @@ class ComposerPodTrigger(KubernetesPodTrigger):  # type: ignore[misc,valid-type]
         return self.hook
 
     async def run(self) -> AsyncIterator[TriggerEvent]:
+        events = self._events()
+        try:
+            while True:
+                try:
+                    in_time, event = await within(events.__anext__(), self.execution_deadline)
+                except StopAsyncIteration:
+                    return
+                if not in_time:
+                    doing = "waiting for its pod to " + ("start" if self._startup_phase == "starting" else "finish")
+                    self._startup_phase = "fired"
+                    action = compat.on_kill_action(self)
+                    yield TriggerEvent(await expire(self, self._connection(), action, self._grace(), doing))
+                    return
+                yield event
+        finally:
+            await events.aclose()
+
+    async def _events(self) -> AsyncGenerator[TriggerEvent, None]:
         if getattr(self, "last_log_time", None) is None:  # not a re-deferral (logging_interval): the pod may start
             deadline = self.trigger_start_time.timestamp() + float(self.startup_timeout)
             connection = ClusterConnection.from_dict(self.cluster)
             self._startup_phase = "starting"
-            outcome = await wait_for_start(connection, self.pod_namespace, self.pod_name, deadline=deadline)
+            try:
+                outcome = await wait_for_start(connection, self.pod_namespace, self.pod_name, deadline=deadline)
+            except PodWatchRefusedError as error:
+                self._startup_phase = "fired"
+                yield self._not_starting("error", str(error))
+                return
             self._startup_phase = ""
             if outcome.state in _NOT_STARTING:
                 self._startup_phase = "fired"
@@ -81,21 +118,24 @@ class ComposerPodTrigger(KubernetesPodTrigger):  # type: ignore[misc,valid-type]
                 message = startup_advice(
                     outcome.state, outcome.pod, events, timeout=float(self.startup_timeout), waited=outcome.waited
                 )
-                # "timeout" on every provider: KPO then fails the task and deletes the pod per on_finish_action,
-                # without waiting for a completion that a pod stuck before its start never reaches.
-                yield TriggerEvent(
-                    {
-                        "status": "timeout",
-                        "name": self.pod_name,
-                        "namespace": self.pod_namespace,
-                        "message": message,
-                        "composer_startup": outcome.state,
-                        **compat.trigger_event_extras(self),
-                    }
-                )
+                yield self._not_starting(outcome.state, message)
                 return
         async for event in super().run():
             yield event
+
+    def _not_starting(self, state: str, message: str) -> TriggerEvent:
+        # "timeout" on every provider: KPO then fails the task and deletes the pod per on_finish_action, without
+        # waiting for a completion that a pod stuck before its start never reaches.
+        return TriggerEvent(
+            {
+                "status": "timeout",
+                "name": self.pod_name,
+                "namespace": self.pod_namespace,
+                "message": message,
+                "composer_startup": state,
+                **compat.trigger_event_extras(self),
+            }
+        )
 
     # A kill while our startup wait runs is ours to handle (the parent's handlers expect its own run); after it, the
     # parent's. Once we fired, the worker's KPO cleans up per on_finish_action.

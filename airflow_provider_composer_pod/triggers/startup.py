@@ -13,7 +13,8 @@ from typing import Any, AsyncIterator, Dict, Optional
 from airflow.triggers.base import BaseTrigger, TriggerEvent
 
 from airflow_provider_composer_pod import compat
-from airflow_provider_composer_pod.pod_watch import ClusterConnection, delete_pod
+from airflow_provider_composer_pod.deferral_timeout import expire, within
+from airflow_provider_composer_pod.pod_watch import ClusterConnection, PodWatchRefusedError, delete_pod
 from airflow_provider_composer_pod.startup_watch import wait_for_start
 
 _DEFERRED = "deferred"
@@ -29,6 +30,8 @@ class ComposerPodStartupTrigger(BaseTrigger):
     :param created_at: when the worker created the pod (epoch seconds); the story's timings start there.
     :param on_kill_action: ``delete_pod`` or ``keep_pod``: what a user's kill of the deferred task does to the pod.
     :param termination_grace_period: grace period for that deletion (None: the pod's own).
+    :param execution_deadline: when the task's ``execution_timeout`` passes (epoch seconds; None: never). Then the
+        pod is deleted as ``on_kill_action`` says and the event says ``execution_timeout``.
     """
 
     def __init__(
@@ -40,6 +43,7 @@ class ComposerPodStartupTrigger(BaseTrigger):
         created_at: float,
         on_kill_action: str = "delete_pod",
         termination_grace_period: Optional[int] = None,
+        execution_deadline: Optional[float] = None,
     ) -> None:
         super().__init__()
         self.pod_name = pod_name
@@ -49,6 +53,7 @@ class ComposerPodStartupTrigger(BaseTrigger):
         self.created_at = created_at
         self.on_kill_action = on_kill_action
         self.termination_grace_period = termination_grace_period
+        self.execution_deadline = execution_deadline
         self._fired = False
 
     def serialize(self) -> tuple:
@@ -62,6 +67,7 @@ class ComposerPodStartupTrigger(BaseTrigger):
                 "created_at": self.created_at,
                 "on_kill_action": self.on_kill_action,
                 "termination_grace_period": self.termination_grace_period,
+                "execution_deadline": self.execution_deadline,
             },
         )
 
@@ -70,10 +76,25 @@ class ComposerPodStartupTrigger(BaseTrigger):
         return ClusterConnection.from_dict(self.cluster)
 
     async def run(self) -> AsyncIterator[TriggerEvent]:
-        outcome = await wait_for_start(
-            self.connection, self.pod_namespace, self.pod_name, deadline=self.created_at + self.startup_timeout
-        )
+        try:
+            in_time, outcome = await within(
+                wait_for_start(
+                    self.connection, self.pod_namespace, self.pod_name, deadline=self.created_at + self.startup_timeout
+                ),
+                self.execution_deadline,
+            )
+        except PodWatchRefusedError as error:  # the worker fails the task with this message; its cleanup runs
+            self._fired = True
+            event = {"status": "error", "name": self.pod_name, "namespace": self.pod_namespace, "message": str(error)}
+            yield TriggerEvent({**event, "created_at": self.created_at})
+            return
         self._fired = True
+        if not in_time:
+            doing = "waiting for its pod to start"
+            yield TriggerEvent(
+                await expire(self, self.connection, self.on_kill_action, self.termination_grace_period, doing)
+            )
+            return
         self.log.info("Pod %s/%s: %s after %.1f s.", self.pod_namespace, self.pod_name, outcome.state, outcome.waited)
         yield TriggerEvent(outcome.payload(self.pod_name, self.pod_namespace, self.created_at))
 

@@ -68,7 +68,9 @@ async def _until(condition: Any, timeout: float = 10.0) -> None:
 
 
 def test_serialize_round_trip(cluster):
-    trigger = _trigger(cluster, "p", timeout=600, on_kill_action="keep_pod", termination_grace_period=5)
+    trigger = _trigger(
+        cluster, "p", timeout=600, on_kill_action="keep_pod", termination_grace_period=5, execution_deadline=1.5e9
+    )
 
     classpath, kwargs = trigger.serialize()
     module, _, name = classpath.rpartition(".")
@@ -85,7 +87,9 @@ def test_serialize_round_trip(cluster):
         "created_at",
         "on_kill_action",
         "termination_grace_period",
+        "execution_deadline",
     }
+    assert rebuilt.execution_deadline == 1.5e9
 
 
 async def test_fires_started_when_the_pod_runs(k8s_emulator, cluster):
@@ -299,3 +303,22 @@ async def test_a_pod_the_watch_never_heard_of_is_read_once_then_reported_deleted
 
     assert outcome.state == "deleted"
     assert [r.status for r in k8s_emulator.requests(method="GET", path=f"{WATCH_PATH}/ghost")] == [404]
+
+
+async def test_a_refused_watch_fails_every_waiting_trigger_at_once_without_retrying(k8s_emulator, cluster):
+    # No "watch" on pods for this identity (RBAC): waiting out the startup timeout would only hide the cause.
+    k8s_emulator.faults.fail_requests(count=10, status=403, method="GET", path=f"^{WATCH_PATH}$")
+    for name in ("refused-1", "refused-2"):
+        k8s_emulator.create("pods", _pod(name, "sleep 60"), NS)
+
+    events = await asyncio.wait_for(
+        asyncio.gather(*(_first_event(_trigger(cluster, name, timeout=600)) for name in ("refused-1", "refused-2"))),
+        timeout=10,
+    )
+
+    for event in events:
+        assert event["status"] == "error"
+        assert "refused to list and watch pods in namespace 'composer-user-workloads' (HTTP 403" in event["message"]
+        assert "needs get, list and watch on pods" in event["message"]
+    assert [r.status for r in _lists(k8s_emulator)] == [403]  # one request for both triggers, not retried
+    assert _watches(k8s_emulator) == []

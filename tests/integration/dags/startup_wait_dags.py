@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from airflow import DAG
 
@@ -60,6 +60,16 @@ with DAG(dag_id="e2e_defer_missing_secret_later", start_date=START, schedule=Non
         startup_wait="defer",
     )
 
+with DAG(dag_id="e2e_defer_execution_timeout", start_date=START, schedule=None, catchup=False):
+    ComposerPodOperator(
+        task_id="deferred-times-out",
+        image="bash",
+        cmds=["echo", "never"],
+        startup_wait="defer",
+        startup_timeout_seconds=30,  # the execution_timeout must end the wait first
+        execution_timeout=timedelta(seconds=3),
+    )
+
 if "deferrable" in KPO_ARGUMENTS:  # KPO's own deferrable mode: providers 5.2+
     with DAG(dag_id="e2e_full_deferral", start_date=START, schedule=None, catchup=False):
         ComposerPodOperator(
@@ -75,4 +85,24 @@ if "deferrable" in KPO_ARGUMENTS:  # KPO's own deferrable mode: providers 5.2+
             image="europe-west1-docker.pkg.dev/my-project/my-repo/missing:1.0",
             cmds=["echo", "never"],
             deferrable=True,
+        )
+
+    with DAG(dag_id="e2e_full_deferral_execution_timeout", start_date=START, schedule=None, catchup=False):
+        ComposerPodOperator(
+            task_id="fully-deferred-times-out",
+            image="bash",
+            cmds=["sleep", "30"],  # the execution_timeout must end it first
+            deferrable=True,
+            execution_timeout=timedelta(seconds=4),
+        )
+
+if "on_kill_action" in KPO_ARGUMENTS:  # providers 10.15+
+    with DAG(dag_id="e2e_full_deferral_execution_timeout_keep", start_date=START, schedule=None, catchup=False):
+        ComposerPodOperator(
+            task_id="fully-deferred-times-out-kept",
+            image="bash",
+            cmds=["sleep", "30"],  # the execution_timeout must end it first
+            deferrable=True,
+            execution_timeout=timedelta(seconds=4),
+            on_kill_action="keep_pod",
         )

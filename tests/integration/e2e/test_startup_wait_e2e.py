@@ -1,123 +1,22 @@
-"""startup_wait="defer" (every provider) and deferrable=True (5.2+) end to end: dag.test() runs the trigger inline.
-
-Airflow before 2.8 has no inline triggers in dag.test() (a deferred task would wait for a triggerer forever), so
-there the DAG runs through :func:`_test_with_inline_triggers`, a copy of 2.8's dag.test() loop: the task runs, its
-trigger is rebuilt from the database row (``serialize()`` round trip), run to its first event in a fresh event loop,
-and the task resumes with that event, as Airflow's own code does.
-"""
+"""startup_wait="defer" (every provider) and deferrable=True (5.2+) end to end: dag.test() runs the trigger inline
+(``run_deferring_dag`` in this folder's conftest)."""
 
 from __future__ import annotations
 
-import asyncio
-import inspect
-import logging
 import re
-import sys
 import threading
 import time
-from typing import Any, Callable, Dict
+from typing import Any
 
 import pytest
 
 from airflow_provider_composer_pod import compat
-from tests.conftest import merged_log
-from tests.integration.conftest import DagResult, pod_logged
+from tests.integration.conftest import pod_logged
 
 pytestmark = pytest.mark.e2e
 
 NS = "composer-user-workloads"
 FULL_DEFERRAL = pytest.mark.skipif("deferrable" not in compat.KPO_ARGUMENTS, reason="KPO has deferrable from 5.2")
-
-
-def _test_with_inline_triggers(dag: Any) -> Any:
-    """Airflow 2.6/2.7: dag.test() as 2.8 runs it, triggers inline (for DAGs whose tasks defer)."""
-    from airflow.models.dag import _get_or_create_dagrun
-    from airflow.models.dagrun import DagRun
-    from airflow.models.trigger import Trigger
-    from airflow.utils import timezone
-    from airflow.utils.module_loading import import_string
-    from airflow.utils.session import create_session
-    from airflow.utils.state import State, TaskInstanceState
-    from airflow.utils.types import DagRunType
-
-    async def first_event(trigger: Any) -> Any:
-        async for event in trigger.run():
-            return event
-        return None
-
-    logical_date = timezone.utcnow()
-    with create_session() as session:
-        dag.clear(start_date=logical_date, end_date=logical_date, dag_run_state=False, session=session)
-        run = _get_or_create_dagrun(
-            dag=dag,
-            start_date=logical_date,
-            execution_date=logical_date,
-            run_id=DagRun.generate_run_id(DagRunType.MANUAL, logical_date),
-            session=session,
-            conf=None,
-        )
-        while run.state == State.RUNNING:
-            schedulable, _ = run.update_state(session=session)
-            for ti in schedulable:
-                ti.task = dag.task_dict[ti.task_id]
-                handler = logging.StreamHandler(sys.stdout)
-                ti.log.addHandler(handler)
-                try:
-                    while True:
-                        try:
-                            ti._run_raw_task(session=session)
-                        except Exception:
-                            logging.getLogger(__name__).info("Task failed", exc_info=True)
-                            break
-                        if ti.state != TaskInstanceState.DEFERRED:
-                            break
-                        row = session.query(Trigger).filter(Trigger.id == ti.trigger_id).one()
-                        event = asyncio.run(first_event(import_string(row.classpath)(**row.kwargs)))
-                        ti.next_kwargs = {"event": event.payload}
-                        ti.trigger_id = None
-                        ti.state = TaskInstanceState.SCHEDULED
-                        session.merge(ti)
-                        session.commit()
-                finally:
-                    ti.log.removeHandler(handler)
-        return run
-
-
-@pytest.fixture
-def run_deferring_dag(airflow_db: str, capfd: Any, caplog: Any) -> Callable[[str], DagResult]:
-    """``run_dag`` (tests/integration/conftest.py) for DAGs whose tasks defer, on every Airflow version."""
-    from airflow.models.dagbag import DagBag
-
-    def _run(dag_id: str) -> DagResult:
-        kwargs: Dict[str, Any] = {"dag_folder": airflow_db}
-        if "include_examples" in inspect.signature(DagBag.__init__).parameters:
-            kwargs["include_examples"] = False
-        dagbag = DagBag(**kwargs)
-        assert dag_id in dagbag.dags, dagbag.import_errors
-        capfd.readouterr()
-        caplog.clear()
-        caplog.set_level(logging.INFO)
-        pod_manager_log = logging.getLogger("airflow.providers.cncf.kubernetes.utils.pod_manager")
-        pod_manager_log.addHandler(caplog.handler)
-        dag = dagbag.dags[dag_id]
-        try:
-            if compat.dag_test_runs_triggers():
-                dag_run = dag.test() or _latest_run(dag_id)
-            else:
-                dag_run = _test_with_inline_triggers(dag)
-        finally:
-            pod_manager_log.removeHandler(caplog.handler)
-        out, err = capfd.readouterr()
-        states = {ti.task_id: str(ti.state) for ti in dag_run.get_task_instances()}
-        return DagResult(str(dag_run.state), states, merged_log(out + err, caplog.records), dag_run)
-
-    return _run
-
-
-def _latest_run(dag_id: str) -> Any:
-    from airflow.models.dagrun import DagRun
-
-    return max(DagRun.find(dag_id=dag_id), key=lambda run: run.id)
 
 
 def _created(emulator: Any) -> list:

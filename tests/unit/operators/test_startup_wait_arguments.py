@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import datetime
 import sys
+from types import SimpleNamespace
 
 import pytest
 
 from airflow_provider_composer_pod import ComposerPodOperator, compat
+from airflow_provider_composer_pod.deferral_timeout import BACKSTOP_SECONDS, execution_deadline
 from airflow_provider_composer_pod.errors import ComposerPodInputError
 from airflow_provider_composer_pod.startup_deferral import require_async_client
 
@@ -71,7 +73,32 @@ def test_kpos_stock_trigger_becomes_ours_with_the_same_arguments(k8s_emulator):
     assert type(ours) is ComposerPodTrigger
     classpath, kwargs = ours.serialize()
     assert classpath == "airflow_provider_composer_pod.triggers.pod.ComposerPodTrigger"
-    assert {k: v for k, v in kwargs.items() if k not in ("cluster", "hook_kwargs")} == stock.serialize()[1]
+    ours_only = ("cluster", "hook_kwargs", "execution_deadline")
+    assert {k: v for k, v in kwargs.items() if k not in ours_only} == stock.serialize()[1]
+    assert kwargs["execution_deadline"] is None  # no execution_timeout: no deadline, no deferral timeout
+    assert deferred.value.timeout is None
     assert kwargs["cluster"]["config_dict"]["clusters"][0]["cluster"]["server"] == k8s_emulator.url
     rebuilt = ComposerPodTrigger(**kwargs)
     assert rebuilt.serialize() == (classpath, kwargs)
+
+
+@pytest.mark.skipif(compat.KubernetesPodTrigger is None, reason="no KubernetesPodTrigger before provider 5.2")
+def test_an_execution_timeout_reaches_the_trigger_and_airflow_gets_a_later_deferral_timeout(k8s_emulator):
+    from airflow.exceptions import TaskDeferred
+
+    op = ComposerPodOperator(
+        task_id="t", image="bash", deferrable=True, execution_timeout=datetime.timedelta(seconds=100)
+    )
+    op.hook.resolve_config_source()
+    start = datetime.datetime.now(datetime.timezone.utc) - datetime.timedelta(seconds=40)
+    op._execution_deadline = execution_deadline(op, {"ti": SimpleNamespace(start_date=start)})
+    stock = compat.KubernetesPodTrigger(
+        pod_name="p", pod_namespace="composer-user-workloads", trigger_start_time=start, base_container_name="base"
+    )
+
+    with pytest.raises(TaskDeferred) as deferred:
+        op.defer(trigger=stock, method_name="trigger_reentry")
+
+    assert deferred.value.trigger.execution_deadline == pytest.approx(start.timestamp() + 100)
+    # 60 s left until the trigger ends the task; Airflow resumes it in __fail__ a minute after that at the latest.
+    assert deferred.value.timeout.total_seconds() == pytest.approx(60 + BACKSTOP_SECONDS, abs=5)
