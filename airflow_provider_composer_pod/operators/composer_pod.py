@@ -199,9 +199,7 @@ class ComposerPodOperator(KubernetesPodOperator):
         return LogPositions(self.failure_log_lines)
 
     def execute(self, context: Context) -> Any:
-        # Settle the kube config before KPO builds clients or a trigger, so every path uses the same one.
-        self.hook.resolve_config_source()
-        self.config_file = self.hook.config_file
+        self._settle_config()
         self.hook.retry_policy  # noqa: B018 - a bad api_retry_timeout fails here, before any pod exists
         self._execution_deadline = execution_deadline(self, context)
         if self.startup_wait == "defer" and self._startup_event is None:
@@ -209,6 +207,11 @@ class ComposerPodOperator(KubernetesPodOperator):
 
             require_async_client()  # before any pod exists
         return super().execute(context)
+
+    def _settle_config(self) -> None:
+        """Settle the kube config before KPO builds clients or a trigger, so every path uses the same one."""
+        self.hook.resolve_config_source()
+        self.config_file = self.hook.config_file
 
     def execute_after_startup(self, context: Context, event: Dict[str, Any]) -> Any:
         """Back from ComposerPodStartupTrigger: run the blocking path again; it finds the pod already started."""
@@ -329,24 +332,24 @@ class ComposerPodOperator(KubernetesPodOperator):
         if on_kill_action(self) != "delete_pod":
             return
         try:
-            self.hook.resolve_config_source()
-            self.config_file = self.hook.config_file
+            self._settle_config()
             self.pod_request_obj = self.build_pod_request_obj(context)
             self._delete_pods(f"the deferred task failed ({(next_kwargs or {}).get('error', 'trigger failure')})")
         except Exception:  # Airflow's error is the one to report
             self.log.exception("Could not delete the pod of this try")
 
-    # deferrable=True resumes in KPO's trigger_reentry (8.x+) or execute_complete (5.2 to 7.x). After our trigger's
-    # startup failure, KPO's cleanup would replace the advice with "returned a failure": keep it for our cleanup.
+    # deferrable=True resumes in KPO's trigger_reentry (8.x+) or execute_complete (5.2 to 7.x). Our trigger's
+    # execution_timeout becomes Airflow's timeout; after its startup failure, KPO's cleanup would replace the advice
+    # with "returned a failure": keep it for our cleanup.
     def trigger_reentry(self, context: Context, event: Dict[str, Any]) -> Any:
-        self._note_startup_failure(context, event)
+        self._read_trigger_event(context, event)
         return super().trigger_reentry(context, event)  # type: ignore[misc]
 
     def execute_complete(self, context: Context, event: Dict[str, Any], **kwargs: Any) -> Any:
-        self._note_startup_failure(context, event)
+        self._read_trigger_event(context, event)
         return super().execute_complete(context, event, **kwargs)  # type: ignore[misc]
 
-    def _note_startup_failure(self, context: Context, event: Any) -> None:
+    def _read_trigger_event(self, context: Context, event: Any) -> None:
         self._check_deferral_timeout(event)
         self._execution_deadline = execution_deadline(self, context)  # KPO may defer again (logging_interval)
         if isinstance(event, dict) and event.get("composer_startup"):
