@@ -75,6 +75,11 @@ def get_provider_info() -> Dict[str, Any]:
                         "schema": {"type": ["boolean", "null"]},
                     },
                     "strict_validation": {"label": "Strict Autopilot checks", "schema": {"type": ["boolean", "null"]}},
+                    "api_retry_timeout": {
+                        "label": "API retry timeout (s)",
+                        "description": "seconds of Kubernetes API outage a task rides out (default 300; 0: none)",
+                        "schema": {"type": ["string", "null"]},
+                    },
                 },
                 "ui-field-behaviour": {
                     "hidden-fields": ["host", "schema", "login", "password", "port"],
@@ -86,6 +91,7 @@ def get_provider_info() -> Dict[str, Any]:
                         "namespace": "composer-user-workloads",
                         "cluster_context": "the kube config's current context",
                         "composer_generation": "auto, 1, 2 or 3",
+                        "api_retry_timeout": "300",
                         "extra": '{"xcom_sidecar_container_image": "alpine"}',
                     },
                 },

@@ -16,6 +16,7 @@ from airflow_provider_composer_pod.environment import (
     ComposerEnvironment,
     detect_environment,
 )
+from airflow_provider_composer_pod.errors import ComposerPodInputError
 from airflow_provider_composer_pod.extras import FIELDS, as_bool, extra_field
 from airflow_provider_composer_pod.retries import NO_RETRIES, RetryPolicy, retry_policy
 
@@ -31,6 +32,7 @@ _PLACEHOLDERS = {
     "namespace": USER_WORKLOADS_NAMESPACE,
     "cluster_context": "the kube config's current context",
     "composer_generation": "auto, 1, 2 or 3",
+    "api_retry_timeout": "300",
     "extra": '{"xcom_sidecar_container_image": "alpine"}',
 }
 
@@ -94,6 +96,7 @@ class ComposerPodHook(KubernetesHook):
             ),
             "disable_verify_ssl": BooleanField(lazy_gettext("Disable SSL verification")),
             "strict_validation": BooleanField(lazy_gettext("Strict Autopilot checks")),
+            "api_retry_timeout": StringField(lazy_gettext("API retry timeout (s)"), widget=BS3TextFieldWidget()),
         }
 
     @classmethod
@@ -197,6 +200,10 @@ class ComposerPodHook(KubernetesHook):
         """Answer the UI's Test button and ``airflow connections test`` with a clear yes or no."""
         from airflow_provider_composer_pod.connection_check import check_connection
 
+        try:
+            self.retry_policy  # noqa: B018 - a bad 'API retry timeout (s)' is an answer too
+        except ComposerPodInputError as error:
+            return False, str(error)
         self.retry_policy = NO_RETRIES  # the Test button answers at once: an unreachable API is the answer
         if "api_client" in vars(self):  # a client built already keeps its policy unless told
             retrying_api_client(self.api_client, NO_RETRIES, self.log)

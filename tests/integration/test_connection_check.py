@@ -81,3 +81,16 @@ def test_forbidden_pod_list(k8s_emulator, kubernetes_connection):
 
     assert not ok
     assert message.startswith("Forbidden (403): these credentials may not list pods in namespace")
+
+
+def test_a_bad_api_retry_timeout_is_the_answer(k8s_emulator, kubernetes_connection):
+    hook = _hook(kubernetes_connection, kube_config_path=k8s_emulator.kubeconfig_path, api_retry_timeout="soon")
+    k8s_emulator.clear_requests()
+
+    ok, message = hook.test_connection()
+
+    assert not ok
+    assert "connection 'composer_pod_default' extra api_retry_timeout" in message
+    assert "'soon'" in message
+    assert "a number from 0 (no retries) to 3600" in message
+    assert k8s_emulator.requests() == []
