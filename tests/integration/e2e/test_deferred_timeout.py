@@ -17,7 +17,9 @@ pytestmark = pytest.mark.e2e
 
 NS = "composer-user-workloads"
 FULL_DEFERRAL = pytest.mark.skipif("deferrable" not in compat.KPO_ARGUMENTS, reason="KPO has deferrable from 5.2")
-ON_KILL_ACTION = pytest.mark.skipif("on_kill_action" not in compat.KPO_ARGUMENTS, reason="KPO 10.15+")
+ON_KILL_ACTION = pytest.mark.skipif(
+    "on_kill_action" not in compat.KPO_ARGUMENTS, reason="on_kill_action arrived in cncf-kubernetes 10.15"
+)
 
 
 def _created(emulator: Any) -> List[Any]:
