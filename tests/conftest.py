@@ -5,7 +5,9 @@ import json
 import os
 import shutil
 import tempfile
+import time
 from pathlib import Path
+from typing import Any, Callable, Iterator
 
 import pytest
 
@@ -65,6 +67,18 @@ def log_text(caplog: pytest.LogCaptureFixture, capsys: pytest.CaptureFixture):
     return _read
 
 
+@pytest.fixture
+def core(k8s_emulator: Any) -> Iterator[Any]:
+    """A ``CoreV1Api`` bound to the emulator."""
+    from kubernetes import client
+
+    api_client = k8s_emulator.kubernetes_client()
+    try:
+        yield client.CoreV1Api(api_client)
+    finally:
+        api_client.close()
+
+
 def merged_log(printed: str, records: list) -> str:
     """What was printed, plus "<logger> <message>" for each log record that no printed line ends with."""
     import re
@@ -79,3 +93,14 @@ def merged_log(printed: str, records: list) -> str:
 
     unprinted = [f"{r.name} {r.getMessage()}" for r in records if not printed_as_a_line(r.getMessage())]
     return "\n".join([printed, *unprinted])
+
+
+def wait_for(condition: Callable[[], Any], timeout: float = 5.0, what: str = "the condition") -> Any:
+    """Poll ``condition`` until it returns something truthy (returned), or fail after ``timeout`` seconds."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = condition()
+        if value:
+            return value
+        time.sleep(0.02)
+    raise AssertionError(f"timed out after {timeout} s waiting for {what}")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sys
-from typing import Any, Dict, Iterator
+from typing import Any, Dict
 
 import pytest
 
@@ -63,15 +63,3 @@ def _busybox_pod(name: str, script: str, **spec: Any) -> Dict[str, Any]:
 def make_pod() -> Any:
     """Build a one-container pod body running ``sh -c SCRIPT`` (extra kwargs go into ``spec``)."""
     return _busybox_pod
-
-
-@pytest.fixture
-def core(k8s_emulator: Any) -> Iterator[Any]:
-    """A ``CoreV1Api`` bound to the emulator (emulator-only tests)."""
-    from kubernetes import client
-
-    api_client = k8s_emulator.kubernetes_client()
-    try:
-        yield client.CoreV1Api(api_client)
-    finally:
-        api_client.close()

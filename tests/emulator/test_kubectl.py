@@ -11,7 +11,6 @@ import subprocess
 from typing import Any, List
 
 import pytest
-from kubernetes import client
 
 from airflow_provider_composer_pod.testing import KubernetesEmulator
 
@@ -30,13 +29,6 @@ def _tls_emulator() -> Any:
 def k8s_emulator(_tls_emulator: Any) -> Any:
     _tls_emulator.reset()
     return _tls_emulator
-
-
-@pytest.fixture
-def core(k8s_emulator: Any) -> Any:
-    api_client = k8s_emulator.kubernetes_client()
-    yield client.CoreV1Api(api_client)
-    api_client.close()
 
 
 def _kubectl(k8s_emulator: Any, *args: str) -> subprocess.CompletedProcess[str]:

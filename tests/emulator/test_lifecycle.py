@@ -7,6 +7,8 @@ from typing import Any, Dict, List
 
 import pytest
 
+from tests.conftest import wait_for
+
 NS = "composer-user-workloads"
 
 
@@ -16,16 +18,6 @@ def _reasons(k8s_emulator: Any, name: str) -> List[str]:
 
 def _container(pod: Dict[str, Any], name: str = "base") -> Dict[str, Any]:
     return next(c for c in pod["status"]["containerStatuses"] if c["name"] == name)
-
-
-def _wait_for(condition: Any, timeout: float = 5.0) -> Any:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = condition()
-        if value:
-            return value
-        time.sleep(0.02)
-    raise AssertionError(f"condition not met within {timeout}s")
 
 
 def test_successful_pod_status_and_events(k8s_emulator: Any, core: Any, make_pod: Any) -> None:
@@ -138,7 +130,7 @@ def test_scale_up_scenario(k8s_emulator: Any, core: Any, make_pod: Any) -> None:
     k8s_emulator.scenario(pod_name="big-*", unschedulable_for=0.4)
     core.create_namespaced_pod(NS, make_pod("big-job", "true"))
 
-    pending = _wait_for(lambda: (k8s_emulator.pod("big-job")["status"].get("conditions") or [None])[0])
+    pending = wait_for(lambda: (k8s_emulator.pod("big-job")["status"].get("conditions") or [None])[0])
     pod = k8s_emulator.wait_for_pod("big-job")
 
     assert pending["type"] == "PodScheduled"
@@ -156,7 +148,7 @@ def test_unschedulable_without_scale_up(k8s_emulator: Any, core: Any, make_pod: 
     k8s_emulator.scenario(pod_name="huge-*", unschedulable_for=math.inf, scale_up=False)
     core.create_namespaced_pod(NS, make_pod("huge-job", "true"))
 
-    _wait_for(lambda: "NotTriggerScaleUp" in _reasons(k8s_emulator, "huge-job"))
+    wait_for(lambda: "NotTriggerScaleUp" in _reasons(k8s_emulator, "huge-job"))
 
     pod = k8s_emulator.pod("huge-job")
     events = k8s_emulator.events(NS, "huge-job")
@@ -172,7 +164,7 @@ def test_image_pull_failure_backs_off(k8s_emulator: Any, core: Any, make_pod: An
     k8s_emulator.scenario(image="busybox", pull_error="manifest unknown", pull_delay=0.01)
     core.create_namespaced_pod(NS, make_pod("pull", "true"))
 
-    waiting = _wait_for(
+    waiting = wait_for(
         lambda: [
             _container(p)["state"]["waiting"]["reason"]
             for p in [k8s_emulator.pod("pull")]
@@ -180,7 +172,7 @@ def test_image_pull_failure_backs_off(k8s_emulator: Any, core: Any, make_pod: An
             and _container(p)["state"].get("waiting", {}).get("reason") == "ImagePullBackOff"
         ]
     )
-    _wait_for(
+    wait_for(
         lambda: (
             _reasons(k8s_emulator, "pull").count("Pulling") >= 1
             and any(e["count"] >= 2 for e in k8s_emulator.events(NS, "pull") if e["reason"] == "BackOff")
@@ -229,7 +221,7 @@ def test_create_container_config_error_recovers(
     body["spec"]["containers"][0]["env"] = [env]
     core.create_namespaced_pod(NS, body)
 
-    waiting = _wait_for(
+    waiting = wait_for(
         lambda: [
             _container(p)["state"]["waiting"]
             for p in [k8s_emulator.pod("cfg")]
@@ -257,7 +249,7 @@ def test_missing_key_message(k8s_emulator: Any, core: Any, make_pod: Any) -> Non
     ]
     core.create_namespaced_pod(NS, body)
 
-    waiting = _wait_for(
+    waiting = wait_for(
         lambda: [
             _container(p)["state"]["waiting"].get("message")
             for p in [k8s_emulator.pod("key")]
@@ -275,7 +267,7 @@ def test_missing_secret_volume_is_failed_mount(k8s_emulator: Any, core: Any, mak
     body["spec"]["containers"][0]["volumeMounts"] = [{"name": "s", "mountPath": "/s"}]
     core.create_namespaced_pod(NS, body)
 
-    _wait_for(lambda: "FailedMount" in _reasons(k8s_emulator, "mount"))
+    wait_for(lambda: "FailedMount" in _reasons(k8s_emulator, "mount"))
     k8s_emulator.create_secret("vol-secret", {"k": "mounted"})
     k8s_emulator.wait_for_pod("mount")
 
@@ -341,7 +333,7 @@ def test_preemption_deletes_the_pod(k8s_emulator: Any, core: Any, make_pod: Any)
     k8s_emulator.scenario(pod_name="victim", preempt_after=0.2)
     core.create_namespaced_pod(NS, make_pod("victim", "sleep 30"))
 
-    _wait_for(lambda: k8s_emulator.pod("victim") is None)
+    wait_for(lambda: k8s_emulator.pod("victim") is None)
 
     reasons = _reasons(k8s_emulator, "victim")
     assert "Preempted" in reasons
@@ -353,7 +345,7 @@ def test_graceful_delete_sets_deletion_timestamp_then_removes(k8s_emulator: Any,
     k8s_emulator.wait_for_pod("graceful", phases=("Running",))
 
     deleted = core.delete_namespaced_pod("graceful", NS, grace_period_seconds=5)
-    gone = _wait_for(lambda: k8s_emulator.pod("graceful") is None)
+    gone = wait_for(lambda: k8s_emulator.pod("graceful") is None)
 
     assert deleted.metadata.deletion_timestamp is not None
     assert deleted.metadata.deletion_grace_period_seconds == 5

@@ -7,9 +7,11 @@ import logging
 import os
 import re
 import shutil
+import threading
+import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Dict
+from typing import Any, Callable, Dict, List
 
 import pytest
 
@@ -41,7 +43,29 @@ def pod_logged(log: str, line: str) -> bool:
     return re.search(pattern, log, re.MULTILINE) is not None
 
 
-def _latest_run(dag_id: str) -> Any:
+def created_pods(emulator: Any, acted_on: bool = True) -> List[Any]:
+    """The pod creates the emulator received: by default those it carried out (answered 201, or done and then dropped
+    unanswered); ``acted_on=False``: every pod POST, refused ones included."""
+    posts = [r for r in emulator.requests(method="POST") if r.path.endswith("/pods")]
+    return [r for r in posts if r.status == 201] if acted_on else posts
+
+
+def delete_once_a_pod_is_created(emulator: Any, resource: str, name: str, namespace: str) -> threading.Thread:
+    """A started thread that deletes ``resource`` ``name`` as soon as a pod create reaches the emulator (a Secret
+    deleted after the pre-flight read it); join it after the run."""
+
+    def delete() -> None:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and not created_pods(emulator, acted_on=False):
+            time.sleep(0.02)
+        emulator.delete(resource, name, namespace)
+
+    deleter = threading.Thread(target=delete)
+    deleter.start()
+    return deleter
+
+
+def latest_run(dag_id: str) -> Any:
     from airflow.models.dagrun import DagRun
 
     return max(DagRun.find(dag_id=dag_id), key=lambda run: run.id)
@@ -76,7 +100,7 @@ def run_dag(
         pod_manager_log = logging.getLogger("airflow.providers.cncf.kubernetes.utils.pod_manager")
         pod_manager_log.addHandler(caplog.handler)
         try:
-            dag_run = dagbag.dags[dag_id].test(**test_kwargs) or _latest_run(dag_id)  # Airflow 2.6 returns None
+            dag_run = dagbag.dags[dag_id].test(**test_kwargs) or latest_run(dag_id)  # Airflow 2.6 returns None
         finally:
             pod_manager_log.removeHandler(caplog.handler)
         out, err = capfd.readouterr()

@@ -19,7 +19,7 @@ import traceback
 from collections import Counter
 from datetime import datetime
 from types import SimpleNamespace
-from typing import Any, Dict, Iterator, List, Optional
+from typing import Any, Dict, Iterator, Optional
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -27,6 +27,7 @@ from hypothesis import strategies as st
 
 from airflow_provider_composer_pod import ComposerPodOperator, k8s
 from airflow_provider_composer_pod.errors import ComposerPodInputError
+from tests.integration.conftest import created_pods
 
 EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "150"))
 NAMESPACE = "composer-user-workloads"
@@ -135,10 +136,6 @@ def assert_clear_error(error: BaseException) -> None:
     assert isinstance(error, (ComposerPodInputError, AirflowException)), trace
     assert not any(part in where for part in DEEP), trace
     assert str(error).strip(), trace
-
-
-def created_pods(emulator: Any) -> List[Any]:
-    return [r for r in emulator.requests(method="POST") if r.path.endswith("/pods") and r.status == 201]
 
 
 @pytest.fixture

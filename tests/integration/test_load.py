@@ -27,6 +27,7 @@ import pytest
 
 from airflow_provider_composer_pod import ComposerPodOperator
 from airflow_provider_composer_pod.compat import prepare_thread_for_execute
+from tests.integration.conftest import created_pods
 
 NAMESPACE = "composer-user-workloads"
 TASKS = int(os.environ.get("COMPOSER_POD_LOAD_TASKS", "20"))
@@ -125,10 +126,6 @@ def describe(error: BaseException) -> str:
         chain.append(f"{type(seen).__name__}: {str(seen).splitlines()[0][:200] if str(seen) else ''}")
         seen = seen.__cause__ or seen.__context__
     return " <- ".join(chain)
-
-
-def created_pods(emulator: Any) -> List[Any]:
-    return [r for r in emulator.requests(method="POST") if r.path.endswith("/pods") and r.status == 201]
 
 
 @pytest.mark.timeout(max(300, TASKS * 6))

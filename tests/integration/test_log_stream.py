@@ -5,23 +5,13 @@ from __future__ import annotations
 
 import logging
 import time
-from typing import Any, Iterator, List
+from typing import Any, List
 
-import pytest
 from kubernetes import client
 
 from airflow_provider_composer_pod.log_stream import LogPositions, follow_resumably
 
 NAMESPACE = "composer-user-workloads"
-
-
-@pytest.fixture
-def core(k8s_emulator: Any) -> Iterator[Any]:
-    api_client = k8s_emulator.kubernetes_client()
-    try:
-        yield client.CoreV1Api(api_client)
-    finally:
-        api_client.close()
 
 
 def _pod(name: str, command: str = "lines") -> Any:

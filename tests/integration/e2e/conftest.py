@@ -18,7 +18,7 @@ import pytest
 
 from airflow_provider_composer_pod import compat
 from tests.conftest import merged_log
-from tests.integration.conftest import DagResult
+from tests.integration.conftest import DagResult, latest_run
 
 # What Airflow's scheduler writes into a deferred task instance whose trigger timed out (check_trigger_timeouts).
 TRIGGER_TIMED_OUT = {"next_method": "__fail__", "next_kwargs": {"error": "Trigger/execution timeout"}}
@@ -149,13 +149,13 @@ def run_deferring_dag(airflow_db: str, capfd: Any, caplog: Any, monkeypatch: Any
                 monkeypatch.setattr("airflow.sdk.definitions.dag._run_task", _run_task_with_no_triggerer)
                 dag_run = dag.test()
             elif compat.dag_test_runs_triggers() and not triggerer_down and not _times_out(dag):
-                dag_run = dag.test() or _latest_run(dag_id)
+                dag_run = dag.test() or latest_run(dag_id)
             else:
                 dag_run = _test_with_inline_triggers(dag, triggerer_down)
         except BaseException as error:  # Airflow 2.9 to 2.11's dag.test() lets AirflowTaskTimeout out
             if type(error).__name__ != "AirflowTaskTimeout":
                 raise
-            dag_run = _latest_run(dag_id)
+            dag_run = latest_run(dag_id)
         finally:
             pod_manager_log.removeHandler(caplog.handler)
         out, err = capfd.readouterr()
@@ -170,9 +170,3 @@ def _times_out(dag: Any) -> bool:
     10.x read when a task has an execution_timeout: such DAGs run through the loop above, which sets it as a worker
     does."""
     return not compat.AIRFLOW_3 and any(task.execution_timeout for task in dag.tasks)
-
-
-def _latest_run(dag_id: str) -> Any:
-    from airflow.models.dagrun import DagRun
-
-    return max(DagRun.find(dag_id=dag_id), key=lambda run: run.id)

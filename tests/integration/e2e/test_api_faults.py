@@ -12,7 +12,7 @@ from typing import Any, List
 
 import pytest
 
-from tests.integration.conftest import pod_logged
+from tests.integration.conftest import created_pods, pod_logged
 
 pytestmark = pytest.mark.e2e
 
@@ -20,11 +20,6 @@ NAMESPACE = "composer-user-workloads"
 # The issue's 30 s outages, scaled for tests; the DAGs' api_retry_timeout (20 s) is far above them.
 OUTAGE_SECONDS = 1.5
 RETRY_LINE = re.compile(r"Kubernetes API (\w+) (\S+) failed \(([^)]*)\); retry \d+ in")
-
-
-def pods_created(emulator: Any) -> List[Any]:
-    """Creates the server acted on: answered 201, or done and then dropped unanswered."""
-    return [r for r in emulator.requests(method="POST") if r.path.endswith("/pods") and r.status == 201]
 
 
 def pods_left(emulator: Any) -> List[str]:
@@ -36,7 +31,7 @@ def retries_logged(log: str) -> List[tuple]:
 
 
 def assert_one_pod_and_none_left(emulator: Any) -> str:
-    (created,) = pods_created(emulator)
+    (created,) = created_pods(emulator)
     assert pods_left(emulator) == []
     return created.body["metadata"]["name"]
 
@@ -146,7 +141,7 @@ def test_client_errors_fail_at_once(k8s_emulator, run_dag, status, verb):
     assert result.state == "failed"
     assert rule.hits == 1  # KPO's own create retries (409 only) do not apply, and ours never retry a 4xx
     assert retries_logged(result.log) == []
-    assert pods_created(k8s_emulator) == []
+    assert created_pods(k8s_emulator) == []
 
 
 # --------------------------------------------------------------------------------------- the budget as input

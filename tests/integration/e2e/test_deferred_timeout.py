@@ -12,6 +12,7 @@ from typing import Any, List
 import pytest
 
 from airflow_provider_composer_pod import compat
+from tests.integration.conftest import created_pods
 
 pytestmark = pytest.mark.e2e
 
@@ -22,12 +23,8 @@ ON_KILL_ACTION = pytest.mark.skipif(
 )
 
 
-def _created(emulator: Any) -> List[Any]:
-    return [r for r in emulator.requests(method="POST") if r.path.endswith("/pods") and r.status == 201]
-
-
 def _only_pod(emulator: Any) -> str:
-    (created,) = _created(emulator)
+    (created,) = created_pods(emulator)
     return created.body["metadata"]["name"]
 
 

@@ -8,19 +8,15 @@ import pytest
 
 from airflow_provider_composer_pod.compat import KubernetesPodOperator
 from airflow_provider_composer_pod.testing.guide import prepare_guide_examples
-from tests.integration.conftest import pod_logged
+from tests.integration.conftest import created_pods, delete_once_a_pod_is_created, pod_logged
 
 pytestmark = pytest.mark.e2e
 
 NAMESPACE = "composer-user-workloads"
 
 
-def _created_pods(emulator):
-    return [r for r in emulator.requests(method="POST") if r.path.endswith("/pods")]
-
-
 def _only_pod_name(emulator) -> str:
-    (created,) = _created_pods(emulator)
+    (created,) = created_pods(emulator, acted_on=False)
     return created.body["metadata"]["name"]
 
 
@@ -28,7 +24,7 @@ def test_minimum_example_runs_with_composer_defaults(k8s_emulator, run_dag):
     result = run_dag("composer_pod_ex_minimum")
 
     assert result.state == "success"
-    (created,) = _created_pods(k8s_emulator)
+    (created,) = created_pods(k8s_emulator, acted_on=False)
     assert created.path == f"/api/v1/namespaces/{NAMESPACE}/pods"
     assert created.body["metadata"]["name"].startswith("pod-ex-minimum-")
     assert created.body["spec"]["containers"][0]["image"] == "marketplace.gcr.io/google/ubuntu2204"
@@ -45,7 +41,7 @@ def test_all_configs_example_prints_pi(k8s_emulator, run_dag):
 
     assert result.state == "success"
     assert "3.14159265358979323846264338327950288419716939937510" in result.log
-    body = _created_pods(k8s_emulator)[0].body
+    body = created_pods(k8s_emulator, acted_on=False)[0].body
     container = body["spec"]["containers"][0]
     assert body["metadata"]["labels"]["pod-label"] == "label-name"
     assert body["metadata"]["annotations"] == {"key1": "value1"}
@@ -59,7 +55,7 @@ def test_templates_example_renders_ds_and_variable(k8s_emulator, run_dag, monkey
     result = run_dag("composer_pod_ex_kube_templates")
 
     assert result.state == "success"
-    container = _created_pods(k8s_emulator)[0].body["spec"]["containers"][0]
+    container = created_pods(k8s_emulator, acted_on=False)[0].body["spec"]["containers"][0]
     ds = result.dag_run.logical_date.strftime("%Y-%m-%d")
     assert container["args"] == [ds]
     assert {"name": "MY_VALUE", "value": "example_value"} in container["env"]
@@ -71,7 +67,7 @@ def test_templates_example_fails_before_any_pod_without_the_variable(k8s_emulato
 
     assert result.state == "failed"
     assert "my_value" in result.log
-    assert _created_pods(k8s_emulator) == []
+    assert created_pods(k8s_emulator, acted_on=False) == []
 
 
 def test_secrets_example_uses_env_and_volume(k8s_emulator, run_dag):
@@ -82,7 +78,7 @@ def test_secrets_example_uses_env_and_volume(k8s_emulator, run_dag):
     result = run_dag("composer_pod_ex_kube_secrets")
 
     assert result.state == "success"
-    body = _created_pods(k8s_emulator)[0].body
+    body = created_pods(k8s_emulator, acted_on=False)[0].body
     container = body["spec"]["containers"][0]
     env = {e["name"]: e for e in container["env"]}
     assert env["SQL_CONN"]["valueFrom"]["secretKeyRef"] == {"name": "airflow-secrets", "key": "sql_alchemy_conn"}
@@ -116,7 +112,7 @@ def test_missing_secret_fails_before_any_pod(k8s_emulator, run_dag):
     assert result.state == "failed"
     assert "Secret 'airflow-secrets' (used by env SQL_CONN of container base) does not exist" in result.log
     assert "kubectl create secret generic airflow-secrets --from-literal sql_alchemy_conn=VALUE" in result.log
-    assert _created_pods(k8s_emulator) == []
+    assert created_pods(k8s_emulator, acted_on=False) == []
 
 
 def test_non_zero_exit_fails_the_task_with_the_exit_code(k8s_emulator, run_dag):
@@ -126,14 +122,14 @@ def test_non_zero_exit_fails_the_task_with_the_exit_code(k8s_emulator, run_dag):
     assert pod_logged(result.log, "before")
     assert not pod_logged(result.log, "after")
     assert "container base exited with code 3 (Error). Pod fails-" in result.log
-    assert len(_created_pods(k8s_emulator)) == 1
+    assert len(created_pods(k8s_emulator, acted_on=False)) == 1
 
 
 def test_xcom_through_the_sidecar(k8s_emulator, run_dag):
     result = run_dag("e2e_xcom")
 
     assert result.state == "success"
-    body = _created_pods(k8s_emulator)[0].body
+    body = created_pods(k8s_emulator, acted_on=False)[0].body
     assert [c["name"] for c in body["spec"]["containers"]] == ["base", "airflow-xcom-sidecar"]
     assert k8s_emulator.requests(path_contains="/exec")
     assert result.dag_run.get_task_instance("pushes").xcom_pull(task_ids="pushes") == {"rows": 42}
@@ -158,21 +154,11 @@ def test_keep_pod_leaves_the_pod(k8s_emulator, run_dag):
 
 
 def test_secret_deleted_after_preflight_fails_fast_and_deletes_the_pod(k8s_emulator, run_dag):
-    import threading
-    import time
-
     k8s_emulator.create_secret("airflow-secrets", {"sql_alchemy_conn": "test_value"}, NAMESPACE)
     k8s_emulator.create_secret("service-account", {"service-account.json": "{}"}, NAMESPACE)
     k8s_emulator.scenario(image="marketplace.gcr.io/google/ubuntu2204", schedule_delay=1.0)
 
-    def delete_once_the_pod_exists():
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline and not _created_pods(k8s_emulator):
-            time.sleep(0.02)
-        k8s_emulator.delete("secrets", "airflow-secrets", NAMESPACE)
-
-    deleter = threading.Thread(target=delete_once_the_pod_exists)
-    deleter.start()
+    deleter = delete_once_a_pod_is_created(k8s_emulator, "secrets", "airflow-secrets", NAMESPACE)
     result = run_dag("composer_pod_ex_kube_secrets")
     deleter.join()
 
@@ -191,7 +177,7 @@ def test_config_maps_argument_as_env_and_as_files(k8s_emulator, run_dag):
     result = run_dag("e2e_config_maps_argument")
 
     assert result.state == "success", result.log[-2000:]
-    spec = _created_pods(k8s_emulator)[0].body["spec"]
+    spec = created_pods(k8s_emulator, acted_on=False)[0].body["spec"]
     container = spec["containers"][0]
     assert {"configMapRef": {"name": "settings"}} in container["envFrom"]  # the rendered name
     (volume,) = [v for v in spec["volumes"] if "configMap" in v]

@@ -11,6 +11,8 @@ from uuid import uuid4
 
 import pytest
 
+from tests.integration.conftest import created_pods
+
 pytestmark = pytest.mark.e2e
 
 NAMESPACE = "composer-user-workloads"
@@ -25,10 +27,6 @@ def exception_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 def _exception(path: Path) -> Dict[str, str]:
     return json.loads(path.read_text())
-
-
-def _created_pods(emulator: Any) -> List[Any]:
-    return [r for r in emulator.requests(method="POST") if r.path.endswith("/pods")]
 
 
 def _active_pods(emulator: Any) -> List[str]:
@@ -64,7 +62,7 @@ def test_exit_code_termination_message_and_last_lines(k8s_emulator, run_dag, exc
     assert lines[start + 1 : start + 6] == ["    step 27", "    step 28", "    step 29", "    step 30", "    token=***"]
     assert "step 26" not in message
     assert secret_value not in message  # the masker saw it: the pre-flight registered the Secret's value
-    assert len(_created_pods(k8s_emulator)) == 1
+    assert len(created_pods(k8s_emulator, acted_on=False)) == 1
     assert _active_pods(k8s_emulator) == []
 
 
@@ -87,7 +85,7 @@ def test_out_of_memory_says_raise_memory_and_the_autopilot_maximum(k8s_emulator,
         "class (https://cloud.google.com/composer/docs/composer-2/use-kubernetes-pod-operator)."
     ) in message.splitlines()
     assert message.splitlines()[2:4] == ["Last 1 log line of container base:", "    loading 12 GB"]
-    assert len(_created_pods(k8s_emulator)) == 1
+    assert len(created_pods(k8s_emulator, acted_on=False)) == 1
     assert _active_pods(k8s_emulator) == []
 
 
@@ -101,7 +99,7 @@ def test_active_deadline_exceeded(k8s_emulator, run_dag, exception_file):
         "Diagnosis: the pod ran longer than its active deadline (spec.activeDeadlineSeconds=1, "
         "`active_deadline_seconds`) and the kubelet stopped it: raise or remove the deadline."
     ) in message.splitlines()
-    assert len(_created_pods(k8s_emulator)) == 1
+    assert len(created_pods(k8s_emulator, acted_on=False)) == 1
     assert _active_pods(k8s_emulator) == []
 
 
@@ -114,7 +112,7 @@ def test_evicted_before_start_fails_clearly(k8s_emulator, run_dag, exception_fil
     message = _exception(exception_file)["str"]
     assert "pod Failed: Evicted The node was low on resource: memory." in message
     assert "Diagnosis: the node evicted the pod (The node was low on resource: memory." in message
-    assert len(_created_pods(k8s_emulator)) == 1
+    assert len(created_pods(k8s_emulator, acted_on=False)) == 1
     assert _active_pods(k8s_emulator) == []
 
 
@@ -129,5 +127,5 @@ def test_preempted_before_start_fails_clearly(k8s_emulator, run_dag, exception_f
         "Diagnosis: the scheduler preempted the pod for a higher-priority one (Preempted: Preempted by pod" in message
     )
     assert "nothing is wrong with the task itself, and `retries` run it again." in message
-    assert len(_created_pods(k8s_emulator)) == 1
+    assert len(created_pods(k8s_emulator, acted_on=False)) == 1
     assert k8s_emulator.list("pods", NAMESPACE) == []

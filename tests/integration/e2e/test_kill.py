@@ -13,11 +13,13 @@ import signal
 import subprocess
 import sys
 import textwrap
-import time
 from pathlib import Path
-from typing import Any, Callable, List, Optional
+from typing import Any, List, Optional
 
 import pytest
+
+from tests.conftest import wait_for
+from tests.integration.conftest import created_pods
 
 pytestmark = pytest.mark.e2e
 
@@ -34,22 +36,8 @@ RUN_TASK = textwrap.dedent(
 )
 
 
-def created_pods(emulator: Any) -> List[Any]:
-    return [r for r in emulator.requests(method="POST") if r.path.endswith("/pods") and r.status == 201]
-
-
 def deletes(emulator: Any, name: str) -> List[Any]:
     return emulator.requests(method="DELETE", path_contains=f"/pods/{name}")
-
-
-def wait_for(condition: Callable[[], Any], timeout: float, what: str) -> Any:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = condition()
-        if value:
-            return value
-        time.sleep(0.05)
-    raise AssertionError(f"timed out after {timeout} s waiting for {what}")
 
 
 def running(emulator: Any, name: str) -> bool:

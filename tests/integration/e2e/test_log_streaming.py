@@ -11,6 +11,8 @@ from typing import Any, Callable, List
 
 import pytest
 
+from tests.integration.conftest import created_pods
+
 pytestmark = pytest.mark.e2e
 
 NAMESPACE = "composer-user-workloads"
@@ -41,10 +43,6 @@ def line_counts(log: str) -> Counter:
     return Counter(int(number) for number in LINE.findall(log))
 
 
-def created_pods(emulator: Any) -> List[Any]:
-    return [r for r in emulator.requests(method="POST") if r.path.endswith("/pods")]
-
-
 def active_pods(emulator: Any) -> List[str]:
     pods = emulator.list("pods", NAMESPACE)
     return [p["metadata"]["name"] for p in pods if (p.get("status") or {}).get("phase") not in ("Succeeded", "Failed")]
@@ -71,7 +69,7 @@ def test_every_line_exactly_once_across_cut_streams(k8s_emulator, run_dag):
     assert len(reads) >= 6  # the first read and one per cut
     assert all("sinceTime" in r.query for r in reads[1:])  # resumed from a timestamp, never from sinceSeconds
     assert result.log.count("broke (") == 5
-    assert len(created_pods(k8s_emulator)) == 1
+    assert len(created_pods(k8s_emulator, acted_on=False)) == 1
     assert active_pods(k8s_emulator) == []
 
 
@@ -96,7 +94,7 @@ def test_api_refusing_connections_while_streaming(k8s_emulator, run_dag):
     assert sorted(counts) == list(range(1, count + 1))
     assert set(counts.values()) == {1}
     assert "broke (" in result.log
-    assert len(created_pods(k8s_emulator)) == 1
+    assert len(created_pods(k8s_emulator, acted_on=False)) == 1
     assert active_pods(k8s_emulator) == []
 
 

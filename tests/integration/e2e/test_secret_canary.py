@@ -41,7 +41,7 @@ from airflow_provider_composer_pod.preflight import (
     check_references,
     object_keys,
 )
-from tests.integration.conftest import pod_logged
+from tests.integration.conftest import created_pods, pod_logged
 
 pytestmark = pytest.mark.e2e
 
@@ -107,10 +107,6 @@ def _xcoms(dag_run: Any) -> List[Tuple[str, str, Any]]:
     with create_session() as session:
         rows = session.query(XComRow).filter(XComRow.dag_id == dag_run.dag_id, XComRow.run_id == dag_run.run_id)
         return [(row.task_id, row.key, row.value) for row in rows]
-
-
-def _created_pods(emulator: Any) -> List[Any]:
-    return [r for r in emulator.requests(method="POST") if r.path.endswith("/pods")]
 
 
 def _cli(*argv: str) -> int:
@@ -208,7 +204,7 @@ def test_secret_as_env_and_volume_is_masked_and_stored_nowhere(
 
     assert result.state == "success", result.log[-2000:]
     # The container really had the value, as env var and as file, and printed both.
-    pod = _created_pods(emulator)[0].body["metadata"]["name"]
+    pod = created_pods(emulator, acted_on=False)[0].body["metadata"]["name"]
     assert emulator.read_file(pod, "base", MOUNTED_FILE) == canary
     assert f"env={canary}\nfile={canary}\n" in emulator.pod_log(pod)
     # The pre-flight registered it, and the supervisor, which writes the task log, was told.
@@ -238,7 +234,7 @@ def test_failing_task_that_printed_the_secret_keeps_it_out_of_its_exception(
     result = run_dag("canary_secret_fails")
 
     assert result.state == "failed"
-    assert len(_created_pods(secret_in_cluster)) == 1
+    assert len(created_pods(secret_in_cluster, acted_on=False)) == 1
     exception = json.loads(exception_file.read_text())  # written by the task's on_failure_callback
     assert "container base exited with code 1" in exception["str"]
     assert canary not in exception["str"]

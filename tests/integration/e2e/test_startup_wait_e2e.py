@@ -4,23 +4,17 @@
 from __future__ import annotations
 
 import re
-import threading
-import time
 from typing import Any
 
 import pytest
 
 from airflow_provider_composer_pod import compat
-from tests.integration.conftest import pod_logged
+from tests.integration.conftest import created_pods, delete_once_a_pod_is_created, pod_logged
 
 pytestmark = pytest.mark.e2e
 
 NS = "composer-user-workloads"
 FULL_DEFERRAL = pytest.mark.skipif("deferrable" not in compat.KPO_ARGUMENTS, reason="KPO has deferrable from 5.2")
-
-
-def _created(emulator: Any) -> list:
-    return [r for r in emulator.requests(method="POST") if r.path.endswith("/pods")]
 
 
 def _watches(emulator: Any) -> list:
@@ -33,7 +27,7 @@ def test_deferred_start_streams_logs_and_pushes_xcom_as_the_sync_path(k8s_emulat
     result = run_deferring_dag("e2e_defer_xcom")
 
     assert result.state == "success", result.log[-3000:]
-    (created,) = _created(k8s_emulator)  # resumed on the same pod, not a second one
+    (created,) = created_pods(k8s_emulator, acted_on=False)  # resumed on the same pod, not a second one
     name = created.body["metadata"]["name"]
     (watch,) = _watches(k8s_emulator)  # the trigger waited on the shared watch; nobody polled the pending pod
     reads = k8s_emulator.requests(method="GET", path=f"/api/v1/namespaces/{NS}/pods/{name}")
@@ -54,7 +48,7 @@ def test_deferred_start_then_a_failing_container_fails_as_the_sync_path(k8s_emul
 
     assert result.state == "failed"
     assert "container base exited with code 4 (Error)" in result.log
-    (created,) = _created(k8s_emulator)
+    (created,) = created_pods(k8s_emulator, acted_on=False)
     name = created.body["metadata"]["name"]
     # The pod finished before the watch saw it run; the worker still followed its log, as the sync path does.
     logs = k8s_emulator.requests(method="GET", path=f"/api/v1/namespaces/{NS}/pods/{name}/log")
@@ -71,7 +65,7 @@ def test_deferred_start_fails_fast_on_an_image_that_cannot_be_pulled(k8s_emulato
     assert result.state == "failed"
     assert "cannot be pulled (ErrImagePull" in result.log or "cannot be pulled (ImagePullBackOff" in result.log
     assert "roles/artifactregistry.reader" in result.log
-    (created,) = _created(k8s_emulator)
+    (created,) = created_pods(k8s_emulator, acted_on=False)
     assert k8s_emulator.requests(method="DELETE", path_contains=created.body["metadata"]["name"])
 
 
@@ -83,7 +77,7 @@ def test_deferred_start_times_out_with_the_scale_up_advice(k8s_emulator, run_def
     assert result.state == "failed"
     assert "was still Pending after 3 s (startup_timeout_seconds=3)" in result.log
     assert "a scale-up was still in progress" in result.log
-    (created,) = _created(k8s_emulator)
+    (created,) = created_pods(k8s_emulator, acted_on=False)
     assert k8s_emulator.requests(method="DELETE", path_contains=created.body["metadata"]["name"])
 
 
@@ -91,20 +85,13 @@ def test_a_secret_deleted_while_deferred_names_it_and_deletes_the_pod(k8s_emulat
     k8s_emulator.create_secret("late-secret", {"token": "t0ken"}, NS)
     k8s_emulator.scenario(image="bash", schedule_delay=1.0)
 
-    def delete_once_the_pod_exists() -> None:
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline and not _created(k8s_emulator):
-            time.sleep(0.02)
-        k8s_emulator.delete("secrets", "late-secret", NS)
-
-    deleter = threading.Thread(target=delete_once_the_pod_exists)
-    deleter.start()
+    deleter = delete_once_a_pod_is_created(k8s_emulator, "secrets", "late-secret", NS)
     result = run_deferring_dag("e2e_defer_missing_secret_later")
     deleter.join()
 
     assert result.state == "failed"
     assert "Secret 'late-secret' (used by env TOKEN of container base) does not exist" in result.log
-    (created,) = _created(k8s_emulator)
+    (created,) = created_pods(k8s_emulator, acted_on=False)
     assert k8s_emulator.requests(method="DELETE", path_contains=created.body["metadata"]["name"])
 
 
@@ -125,7 +112,7 @@ def test_full_deferral_uses_our_trigger_and_finishes(k8s_emulator, run_deferring
     result = run_deferring_dag("e2e_full_deferral")
 
     assert result.state == "success", result.log[-3000:]
-    assert len(_created(k8s_emulator)) == 1
+    assert len(created_pods(k8s_emulator, acted_on=False)) == 1
     assert len(_watches(k8s_emulator)) == 1  # the startup phase went through the shared watch
     assert "fully deferred" in result.log
 
@@ -138,5 +125,5 @@ def test_full_deferral_fails_fast_with_advice_on_a_bad_image(k8s_emulator, run_d
 
     assert result.state == "failed"
     assert "roles/artifactregistry.reader" in result.log
-    (created,) = _created(k8s_emulator)
+    (created,) = created_pods(k8s_emulator, acted_on=False)
     assert k8s_emulator.requests(method="DELETE", path_contains=created.body["metadata"]["name"])

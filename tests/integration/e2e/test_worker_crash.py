@@ -13,14 +13,15 @@ import signal
 import subprocess
 import sys
 import textwrap
-import time
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, List
+from typing import Any
 
 import pytest
 
 from airflow_provider_composer_pod.compat import dag_bag, dag_test_date
+from tests.conftest import wait_for
+from tests.integration.conftest import created_pods
 
 pytestmark = pytest.mark.e2e
 
@@ -42,24 +43,10 @@ RUN_FIRST_TRY = textwrap.dedent(
 )
 
 
-def created_pods(emulator: Any) -> List[Any]:
-    return [r for r in emulator.requests(method="POST") if r.path.endswith("/pods") and r.status == 201]
-
-
 def times_logged(log: str, line: str) -> int:
     """How often the pod's ``line`` is in the task log (KPO prefixes it differently across versions)."""
     prefix = r"(\[base\] |PodManager\S*\s+|\{pod_manager\.py:\d+\} \w+ - |^)"
     return len(re.findall(prefix + re.escape(line) + r"(\s+\[[\w.]+\] loc=\S+)?$", log, re.MULTILINE))
-
-
-def wait_for(condition: Any, timeout: float, what: str) -> Any:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = condition()
-        if value:
-            return value
-        time.sleep(0.05)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 def test_a_retry_after_a_sigkilled_worker_reattaches_to_the_running_pod(
