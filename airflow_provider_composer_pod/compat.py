@@ -227,6 +227,22 @@ def build_pod_offline(task: Any) -> Any:
     return task.build_pod_request_obj(None)
 
 
+# KPO's startup wait gives up with PodLaunchFailedException (every provider) or PodLaunchTimeoutException (8.x+).
+_POD_MANAGER = importlib.import_module("airflow.providers.cncf.kubernetes.utils.pod_manager")
+POD_LAUNCH_ERRORS: tuple = tuple(
+    getattr(_POD_MANAGER, name)
+    for name in ("PodLaunchFailedException", "PodLaunchTimeoutException")
+    if hasattr(_POD_MANAGER, name)
+)
+
+# How often KPO's blocking startup wait looks at the pod: ours is 1 s, as providers 7.x had it (8.0 made it 5 s).
+STARTUP_CHECK_DEFAULTS = (
+    {"startup_check_interval_seconds": 1} if "startup_check_interval_seconds" in KPO_ARGUMENTS else {}
+)
+
+# Provider 4.x requires `name` unless a pod template or full_pod_spec names the pod; 5.0+ derive it from task_id.
+REQUIRES_POD_NAME = not _provider_at_least("5.0.0")
+
 _INSTALLED = str(PROVIDER_VERSION)
 
 

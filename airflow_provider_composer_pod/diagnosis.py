@@ -182,10 +182,14 @@ def failure_message(
     *,
     generation: Optional[int] = None,
 ) -> str:
-    """The exception text: summary, KPO's first line, diagnosis, last log lines, then the rest of KPO's message."""
-    first, _, rest = kpo_message.partition("\n")
+    """The exception text: summary, KPO's first line, diagnosis and last log lines.
+
+    The rest of KPO's message (the termination message, which the summary has, and the whole pod, hundreds of lines)
+    stays out: the operator logs it at debug level.
+    """
+    first = kpo_message.partition("\n")[0]
     if facts is None:
-        return kpo_message
+        return first
     summary = describe_failure(facts.pod, base_container)
     lines = [f"{summary}. {first}" if summary else first]
     lines.extend(f"Diagnosis: {item}." for item in diagnose(facts, base_container, generation))
@@ -193,8 +197,6 @@ def failure_message(
         count = len(facts.log_tail)
         lines.append(f"Last {count} log line{'' if count == 1 else 's'} of container {base_container}:")
         lines.extend(f"    {line}" for line in facts.log_tail)
-    if rest:
-        lines.append(rest)
     return "\n".join(lines)
 
 

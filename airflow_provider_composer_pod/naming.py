@@ -1,21 +1,26 @@
-"""Pod names derived from task ids, valid on every provider version."""
+"""Pod names for providers that require ``name`` (4.x): the newest provider's algorithm, so a DAG's pods are named
+alike on every provider.
+
+From 5.0 KubernetesPodOperator derives the name from ``task_id`` itself, and ComposerPodOperator leaves it to it.
+"""
 
 from __future__ import annotations
 
-import hashlib
-import re
-
-# KPO appends "-" and an 8-character random suffix; 63 keeps the result a valid DNS-1123 label as well as subdomain.
-_MAX_BASE_LENGTH = 63 - 9
-_INVALID = re.compile(r"[^a-z0-9-]+")
+# cncf-kubernetes 7.0+ (POD_NAME_MAX_LENGTH): the Linux host name limit, so the name is also a valid DNS-1123 label.
+POD_NAME_MAX_LENGTH = 63
+# "-" and 8 random characters: what add_unique_suffix (10.x) and PodGenerator.make_unique_pod_id (4.x) append.
+_SUFFIX_LENGTH = 9
 
 
-def pod_name_from_task_id(task_id: str) -> str:
-    """Lower-case, replace what DNS-1123 forbids with ``-``, trim, and keep it unique with a short hash when cut."""
-    name = _INVALID.sub("-", task_id.lower()).strip("-")
-    if not name:
-        return "pod-" + hashlib.sha1(task_id.encode()).hexdigest()[:8]
-    if len(name) > _MAX_BASE_LENGTH:
-        digest = hashlib.sha1(task_id.encode()).hexdigest()[:8]
-        name = name[: _MAX_BASE_LENGTH - 9].rstrip("-") + "-" + digest
-    return name
+def pod_name_from_task_id(task_id: str, *, random_suffix: bool = True) -> str:
+    """cncf-kubernetes 10.x's ``create_unique_id(task_id=...)`` up to its random suffix, which provider 4.x adds.
+
+    With ``random_suffix`` the name is cut where 10.x cuts it before the suffix, so that 4.x's suffix gives a name of
+    the same form and length.
+    """
+    from slugify import slugify  # python-slugify, an Airflow dependency; only 4.x needs it, and only here
+
+    name = slugify(task_id, lowercase=True)[:POD_NAME_MAX_LENGTH].strip(".-")
+    if random_suffix:
+        name = name[: POD_NAME_MAX_LENGTH - _SUFFIX_LENGTH].strip("-.")
+    return name or "pod"  # a task id with nothing slugify keeps (10.x would send the invalid "-<suffix>")

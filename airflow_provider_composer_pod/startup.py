@@ -1,9 +1,9 @@
-"""Watch a starting pod for states that will never resolve by waiting, and fail at once instead of at the timeout."""
+"""Fail a starting pod at once on a state that waiting will not fix, inside KubernetesPodOperator's own startup wait."""
 
 from __future__ import annotations
 
-import time
-from typing import Any, Callable, Optional
+from contextlib import contextmanager
+from typing import Any, Callable, Iterator, Optional
 
 # A container that cannot be configured (missing Secret, ConfigMap or key) waits here until someone creates it.
 CONFIG_ERROR = "CreateContainerConfigError"
@@ -12,6 +12,8 @@ CONFIG_ERROR = "CreateContainerConfigError"
 def config_error(remote_pod: Any) -> Optional[str]:
     """``container base: secret "x" not found`` when a container waits in CreateContainerConfigError, else None."""
     status = remote_pod.status
+    if status is None or (status.phase or "Pending") != "Pending":
+        return None
     for container in [*(status.init_container_statuses or []), *(status.container_statuses or [])]:
         waiting = container.state.waiting if container.state else None
         if waiting is not None and waiting.reason == CONFIG_ERROR:
@@ -19,25 +21,30 @@ def config_error(remote_pod: Any) -> Optional[str]:
     return None
 
 
-def fail_fast_while_pending(
-    client: Any,
-    pod: Any,
-    *,
-    timeout: float,
-    interval: float,
-    on_config_error: Callable[[str], None],
-    clock: Callable[[], float] = time.monotonic,
-    sleep: Callable[[float], None] = time.sleep,
-) -> None:
-    """Poll while the pod is Pending (at most ``timeout``); ``on_config_error`` must raise."""
-    deadline = clock() + timeout
-    while True:
-        remote = client.read_namespaced_pod(pod.metadata.name, pod.metadata.namespace)
-        if (remote.status.phase or "Pending") != "Pending":
-            return
+@contextmanager
+def failing_fast_on_config_error(manager: Any, on_config_error: Callable[[Any, str], None]) -> Iterator[None]:
+    """While KPO's startup wait runs: ``manager`` (a KPO PodManager of any provider version) calls
+    ``on_config_error(pod, problem)``, which must raise, when the pod it reads waits in CreateContainerConfigError.
+
+    Every provider's startup wait polls ``read_pod`` (4.x to 9.x in ``PodManager.await_pod_start``, 10.x in the
+    shared ``await_pod_start``), so the wait keeps KPO's one budget and check interval, and a Secret deleted after the
+    pre-flight fails the task within one check instead of at the startup timeout. Afterwards ``read_pod`` is KPO's
+    again, so that its cleanup reads the pod as it always does.
+    """
+    original, own = manager.read_pod, "read_pod" in vars(manager)
+
+    def read_pod(pod: Any, *args: Any, **kwargs: Any) -> Any:
+        remote = original(pod, *args, **kwargs)
         problem = config_error(remote)
         if problem is not None:
-            on_config_error(problem)
-        if clock() >= deadline:
-            return  # KubernetesPodOperator's own wait reports the timeout
-        sleep(interval)
+            on_config_error(remote, problem)
+        return remote
+
+    manager.read_pod = read_pod
+    try:
+        yield
+    finally:
+        if own:
+            manager.read_pod = original
+        else:
+            del manager.read_pod  # the class's method again

@@ -24,9 +24,12 @@ from airflow_provider_composer_pod.startup_story import (
     CANNOT_START,
     CONFIG_ERROR,
     DELETED,
+    PENDING,
     TIMEOUT,
+    classify,
     describe_startup,
     startup_advice,
+    trimmed,
     waiting_problem,
 )
 
@@ -147,6 +150,29 @@ def pod_events(client: Any, namespace: str, name: str) -> List[Dict[str, Any]]:
         return list(json.loads(response.data).get("items") or [])
     except Exception:  # the story is a courtesy; the task goes on without it
         return []
+
+
+def startup_event(task: Any, pod: Any, *, gave_up: bool) -> Dict[str, Any]:
+    """The blocking wait's outcome as the event ComposerPodStartupTrigger fires, once KPO's own wait has ended.
+
+    ``gave_up``: KPO's wait raised. A pod still Pending then timed out; one that cannot start says why.
+    """
+    name, namespace = pod.metadata.name, pod.metadata.namespace
+    created_at = getattr(task, "_created_at", None)
+    event: Dict[str, Any] = {"name": name, "namespace": namespace, "created_at": created_at}
+    try:
+        response = task.client.read_namespaced_pod(name, namespace, _preload_content=False)
+        remote: Optional[Dict[str, Any]] = json.loads(response.data)
+    except Exception as error:  # the story is a courtesy; only a pod that is gone says something
+        if getattr(error, "status", None) != 404:
+            return {**event, "status": "unknown"}
+        remote = None
+    status = classify(remote)[0]
+    if gave_up and status == PENDING:
+        status = TIMEOUT
+    if created_at is not None:
+        event["waited"] = time.time() - created_at
+    return {**event, "status": status, "pod": None if remote is None else trimmed(remote)}
 
 
 def report_startup(task: Any, event: Dict[str, Any]) -> Optional[str]:

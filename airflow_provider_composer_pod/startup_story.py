@@ -224,6 +224,8 @@ def describe_startup(
         known = [s for s in stamps if s is not None]
         started = min(known) if known else None
     if started is not None and start is not None:
+        if scheduled is not None:  # the API's startedAt is whole seconds; no container starts before it is scheduled
+            started = max(started, scheduled)
         parts.append(f"started after {_seconds(started - start)}")
     summary = "Pod startup: " + (", ".join(parts) if parts else "no timings known") + "."
     return StartupStory(summary, _explaining_events(events))

@@ -9,6 +9,9 @@ from typing import TYPE_CHECKING, Any, Dict, NoReturn, Optional, Sequence, Union
 from airflow.exceptions import AirflowException
 
 from airflow_provider_composer_pod.compat import (
+    POD_LAUNCH_ERRORS,
+    REQUIRES_POD_NAME,
+    STARTUP_CHECK_DEFAULTS,
     AirflowSkipException,
     KubernetesPodOperator,
     base_container_name,
@@ -48,7 +51,7 @@ from airflow_provider_composer_pod.preflight import (
     pod_references,
 )
 from airflow_provider_composer_pod.retries import retry_policy
-from airflow_provider_composer_pod.startup import fail_fast_while_pending
+from airflow_provider_composer_pod.startup import failing_fast_on_config_error
 from airflow_provider_composer_pod.teardown import delete_pods
 
 if TYPE_CHECKING:
@@ -59,12 +62,20 @@ _POD_SOURCES = ("pod_template_file", "pod_template_dict", "full_pod_spec")
 _RESUMES_IN_OPERATOR = hasattr(KubernetesPodOperator, "resume_execution")
 
 
+def _name_argument(task_id: str, name: Optional[str], kwargs: Dict[str, Any]) -> Optional[str]:
+    """``name`` as given; where the provider requires one (4.x), the one the newest provider would derive."""
+    if name is not None or not REQUIRES_POD_NAME or any(kwargs.get(k) for k in _POD_SOURCES):
+        return name
+    return pod_name_from_task_id(task_id, random_suffix=kwargs.get("random_name_suffix", True) is not False)
+
+
 class ComposerPodOperator(KubernetesPodOperator):
     """Run a pod on the Composer environment's cluster; ``task_id`` and ``image`` are all it needs.
 
     Defaults fill gaps only, and everything KubernetesPodOperator takes still works:
 
-    - ``name``: derived from ``task_id`` (DNS-1123), unless a pod template or ``full_pod_spec`` names the pod.
+    - ``name``: derived from ``task_id`` by KubernetesPodOperator itself, so pods are named exactly as KPO names them;
+      on provider 4.x, which requires a name, with the newest provider's algorithm.
     - ``namespace``: the connection's, else ``composer-user-workloads`` (Composer 2 and 3, and outside Composer)
       or ``default`` (Composer 1). A namespace from the arguments or a pod template wins.
     - ``config_file``: ``/home/airflow/composer_kube_config`` where it exists and neither the arguments nor the
@@ -73,6 +84,9 @@ class ComposerPodOperator(KubernetesPodOperator):
       unless told (5.x) behave like 6.x and later.
     - ``startup_timeout_seconds``: 600 rather than 120. On Composer 2 and 3 a pod can wait minutes for an Autopilot
       scale-up and then for a large image pull; 600 s is what Google's Composer guide uses. Pass your own to change.
+      It is one budget: a pod still Pending then fails with the startup story and advice, in either ``startup_wait``.
+    - ``startup_check_interval_seconds`` (providers 7.0+): 1 rather than 5 (8.0+), so a blocking task sees its pod
+      start within a second, as on 7.x and before.
 
     Before the pod is created, the rendered pod is checked against GKE Autopilot's and Composer's rules (what would be
     rejected fails; what Autopilot would silently change is logged once as a warning), and every Secret, ConfigMap and
@@ -106,8 +120,6 @@ class ComposerPodOperator(KubernetesPodOperator):
     # Why the pod was not created or could not start, kept so that KPO's cleanup (which older providers run even when
     # no pod exists, raising "returned a failure") does not hide it.
     _startup_failure: Optional[Exception] = None
-    # Seconds between looks at a Pending pod for states that waiting cannot fix.
-    pending_check_interval: float = 1.0
     composer_generation: Union[int, str, None] = None
     strict_validation: Optional[bool] = None
     config_maps: Sequence[Any] = ()
@@ -144,13 +156,11 @@ class ComposerPodOperator(KubernetesPodOperator):
     ) -> None:
         super().__init__(
             task_id=task_id,
-            name=name
-            if name is not None or any(kwargs.get(k) for k in _POD_SOURCES)
-            else pod_name_from_task_id(task_id),
+            name=_name_argument(task_id, name, kwargs),
             kubernetes_conn_id=kubernetes_conn_id,
             startup_timeout_seconds=startup_timeout_seconds,
             # Arguments of any provider era, in the installed provider's words (compat/legacy).
-            **translate_arguments(kwargs),
+            **{**STARTUP_CHECK_DEFAULTS, **translate_arguments(kwargs)},
         )
         # Defaults live on the class: each instance attribute costs an Airflow __setattr__ on every DAG parse.
         if composer_generation is not None:
@@ -279,16 +289,19 @@ class ComposerPodOperator(KubernetesPodOperator):
             trigger = startup_trigger(self, pod, self._created_at)
             self._deferring_startup = True  # KPO's cleanup runs on the way out; the pod must live on
             self.defer(trigger=trigger, method_name=RESUME_METHOD)
-        # Second line of defence after the pre-flight: a Secret deleted (or a key removed) after the check leaves the
-        # pod in CreateContainerConfigError, which KPO would wait out until the startup timeout.
-        fail_fast_while_pending(
-            self.client,
-            pod,
-            timeout=self.startup_timeout_seconds,
-            interval=self.pending_check_interval,
-            on_config_error=lambda problem: self._fail_start(pod, problem),
-        )
-        return super().await_pod_start(pod, *args, **kwargs)
+        # Blocking: KPO's own wait and its one budget, then the startup told as the deferred wait tells it, with the
+        # same advice when the pod did not start. Second line of defence after the pre-flight: a Secret deleted (or a
+        # key removed) after the check leaves the pod in CreateContainerConfigError, which fails the wait at once.
+        from airflow_provider_composer_pod.startup_deferral import startup_event
+
+        try:
+            with failing_fast_on_config_error(self.pod_manager, self._fail_start):
+                started = super().await_pod_start(pod, *args, **kwargs)
+        except POD_LAUNCH_ERRORS:
+            self._report_startup(pod, startup_event(self, pod, gave_up=True))
+            raise  # the pod left Pending after all: KPO's own error
+        self._report_startup(pod, startup_event(self, pod, gave_up=False))
+        return started
 
     def _report_startup(self, pod: Any, event: Dict[str, Any]) -> None:
         """The startup story in the task log; a pod that did not start fails here, with advice."""
@@ -443,6 +456,7 @@ class ComposerPodOperator(KubernetesPodOperator):
         message = failure_message(
             kpo_message, facts, base_container_name(self), generation=self.hook.composer_environment.generation
         )
+        self.log.debug("KubernetesPodOperator's whole failure message: %s", redact(kpo_message))
         # The termination message, the log lines and KPO's pod dump can quote what the container printed, Secrets
         # included: the message goes through the secrets masker, and KPO's unmasked exception is not chained to it.
         raise AirflowException(redact(message)) from None

@@ -106,3 +106,16 @@ if "on_kill_action" in KPO_ARGUMENTS:  # providers 10.15+
             execution_timeout=timedelta(seconds=4),
             on_kill_action="keep_pod",
         )
+
+# One startup budget: a pod that is never scheduled releases the worker at startup_timeout_seconds, in both modes.
+BUDGET_SECONDS = 6
+
+for _mode in ("block", "defer"):
+    with DAG(dag_id=f"e2e_budget_{_mode}", start_date=START, schedule=None, catchup=False):
+        ComposerPodOperator(
+            task_id=f"budget-{_mode}",
+            image="bash",
+            cmds=["echo", "never"],
+            startup_wait=_mode,
+            startup_timeout_seconds=BUDGET_SECONDS,
+        )

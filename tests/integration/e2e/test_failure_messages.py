@@ -62,8 +62,17 @@ def test_exit_code_termination_message_and_last_lines(k8s_emulator, run_dag, exc
     assert lines[start + 1 : start + 6] == ["    step 27", "    step 28", "    step 29", "    step 30", "    token=***"]
     assert "step 26" not in message
     assert secret_value not in message  # the masker saw it: the pre-flight registered the Secret's value
+    _assert_compact(message)
+    assert "remote_pod: {" not in result.log
     assert len(created_pods(k8s_emulator, acted_on=False)) == 1
     assert _active_pods(k8s_emulator) == []
+
+
+def _assert_compact(message: str) -> None:
+    """Our summary and KPO's first line, not KPO's pod dump (hundreds of lines in the task log and the UI)."""
+    assert len(message.encode()) < 3 * 1024, message
+    assert "remote_pod" not in message
+    assert "'api_version'" not in message  # the client model's repr of the pod
 
 
 async def _sleep(ctx: Any) -> int:
@@ -85,6 +94,9 @@ def test_out_of_memory_says_raise_memory_and_the_autopilot_maximum(k8s_emulator,
         "class (https://cloud.google.com/composer/docs/composer-2/use-kubernetes-pod-operator)."
     ) in message.splitlines()
     assert message.splitlines()[2:4] == ["Last 1 log line of container base:", "    loading 12 GB"]
+    _assert_compact(message)
+    assert "remote_pod: {" not in result.log
+    assert "remote_pod: {" not in result.log
     assert len(created_pods(k8s_emulator, acted_on=False)) == 1
     assert _active_pods(k8s_emulator) == []
 
