@@ -9,7 +9,7 @@ LOCK := requirements/dev.lock
 # This machine sets PYTHONDONTWRITEBYTECODE; compiling at install time keeps imports (and the benchmarks) honest.
 UV_INSTALL := $(UV) pip install --quiet --python $(PY) --compile-bytecode
 
-.PHONY: help venv test lint typecheck unit demo bench bench-startup lock clean test-matrix compat-table
+.PHONY: help venv test lint typecheck unit demo bench bench-startup lock clean test-matrix compat-table test-upstream
 
 help:
 	@echo "make demo   run the example DAGs on the embedded Kubernetes API emulator"
@@ -83,6 +83,18 @@ $(CHROMIUM):
 .PHONY: test-ui
 test-ui: $(VENV)/.ui-installed $(UI_AF2)/.installed | $(CHROMIUM)
 	COMPOSER_POD_UI_TESTS=1 CHROMIUM=$(CHROMIUM) COMPOSER_POD_UI_AF2=$(abspath $(UI_AF2)) $(PY) -m pytest tests/ui -v
+
+# Upstream conformance lane (.ci/upstream/): cncf-kubernetes' own pod operator and trigger unit tests, from the sdist
+# of the provider in .venv (fetched from PyPI into .upstream/), run as shipped and with KubernetesPodOperator rebound
+# to ComposerPodOperator; fails on a flip not in .ci/upstream/expected_flips.txt or a listed one that no longer flips.
+# Triage of the flips: .upstream/triage.md. UPSTREAM_ARGS="--trigger" also measures the ComposerPodTrigger rebind.
+UPSTREAM_ARGS ?=
+$(VENV)/.upstream-installed: .ci/upstream/requirements.txt $(VENV)/.installed
+	$(UV_INSTALL) -r .ci/upstream/requirements.txt
+	touch $@
+
+test-upstream: venv $(VENV)/.upstream-installed
+	$(PY) .ci/upstream/run.py --python $(PY) $(UPSTREAM_ARGS)
 
 # Rewrite README.md's compatibility table (between the compat-table markers) from .matrix/.
 compat-table: venv
