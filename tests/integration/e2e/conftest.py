@@ -11,7 +11,10 @@ from __future__ import annotations
 import asyncio
 import inspect
 import logging
+import os
+import subprocess
 import sys
+from pathlib import Path
 from typing import Any, Callable, Dict
 
 import pytest
@@ -20,6 +23,7 @@ from airflow_provider_composer_pod import compat
 from tests.conftest import merged_log
 from tests.integration.conftest import DagResult, latest_run
 
+ROOT = Path(__file__).resolve().parents[3]
 # What Airflow's scheduler writes into a deferred task instance whose trigger timed out (check_trigger_timeouts).
 TRIGGER_TIMED_OUT = {"next_method": "__fail__", "next_kwargs": {"error": "Trigger/execution timeout"}}
 
@@ -91,28 +95,70 @@ def _test_with_inline_triggers(dag: Any, triggerer_down: bool = False) -> Any:
         return run
 
 
-def _run_task_with_no_triggerer(*, ti: Any, task: Any, **_: Any) -> Any:
-    """Airflow 3's dag.test() ``_run_task`` with no triggerer: a deferred task instance is left as the scheduler
-    leaves it once the deferral timed out, then run again, and the Task SDK resumes it in ``__fail__``."""
+def sdk_task_instance(ti: Any) -> Any:
+    """Airflow 3: the Task SDK's view of a task instance row, as a worker receives it."""
     from uuid import UUID
 
     from airflow.sdk.api.datamodels._generated import TaskInstance as TaskInstanceSDK
+
+    return TaskInstanceSDK(
+        id=UUID(str(ti.id)),
+        task_id=ti.task_id,
+        dag_id=ti.dag_id,
+        run_id=ti.run_id,
+        try_number=ti.try_number,
+        map_index=ti.map_index,
+        dag_version_id=UUID(str(ti.dag_version_id)),
+    )
+
+
+class Worker:
+    """A script running one DAG in its own process, as on an Airflow worker, to be SIGTERMed (a kill) or SIGKILLed
+    (a crash); ``script`` gets the DAG folder and the DAG id as its arguments. ``with_repository``: the checkout on
+    its path, for DAG files that import from ``tests`` (the package then comes from the checkout too)."""
+
+    def __init__(
+        self, script: str, dags_folder: str, dag_id: str, tmp_path: Path, with_repository: bool = False
+    ) -> None:
+        path = tmp_path / f"run_{dag_id}.py"
+        path.write_text(script)
+        self.output_path = tmp_path / f"{dag_id}.log"
+        self._output = self.output_path.open("wb")
+        env = dict(os.environ)
+        if with_repository:
+            env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
+        self.process = subprocess.Popen(
+            [sys.executable, str(path), dags_folder, dag_id],
+            cwd=str(tmp_path),
+            stdout=self._output,
+            stderr=subprocess.STDOUT,
+            env=env,
+        )
+
+    def signal(self, signum: int) -> None:
+        os.kill(self.process.pid, signum)
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.kill()
+        self.process.wait(timeout=30)
+        self._output.close()
+
+    @property
+    def log(self) -> str:
+        return self.output_path.read_text(errors="replace")
+
+
+def _run_task_with_no_triggerer(*, ti: Any, task: Any, **_: Any) -> Any:
+    """Airflow 3's dag.test() ``_run_task`` with no triggerer: a deferred task instance is left as the scheduler
+    leaves it once the deferral timed out, then run again, and the Task SDK resumes it in ``__fail__``."""
     from airflow.sdk.execution_time.supervisor import run_task_in_process
     from airflow.utils.session import create_session
     from airflow.utils.state import TaskInstanceState
 
     while True:
         ti.set_state(TaskInstanceState.QUEUED)  # the execution API runs queued task instances only
-        sdk_ti = TaskInstanceSDK(
-            id=UUID(str(ti.id)),
-            task_id=ti.task_id,
-            dag_id=ti.dag_id,
-            run_id=ti.run_id,
-            try_number=ti.try_number,
-            map_index=ti.map_index,
-            dag_version_id=UUID(str(ti.dag_version_id)),
-        )
-        result = run_task_in_process(ti=sdk_ti, task=task)
+        result = run_task_in_process(ti=sdk_task_instance(ti), task=task)
         ti.set_state(result.ti.state)
         if ti.state != TaskInstanceState.DEFERRED:
             return result

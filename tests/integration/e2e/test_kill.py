@@ -8,10 +8,7 @@ subprocess (``dag.test()``, which installs that handler) and gets the SIGTERM; `
 
 from __future__ import annotations
 
-import os
 import signal
-import subprocess
-import sys
 import textwrap
 from pathlib import Path
 from typing import Any, List, Optional
@@ -20,6 +17,7 @@ import pytest
 
 from tests.conftest import wait_for
 from tests.integration.conftest import created_pods
+from tests.integration.e2e.conftest import Worker
 
 pytestmark = pytest.mark.e2e
 
@@ -44,41 +42,12 @@ def running(emulator: Any, name: str) -> bool:
     return ((emulator.pod(name, NAMESPACE) or {}).get("status") or {}).get("phase") == "Running"
 
 
-class Worker:
-    """A task running in its own process, as on an Airflow worker."""
-
-    def __init__(self, airflow_db: str, dag_id: str, tmp_path: Path) -> None:
-        script = tmp_path / "run_task.py"
-        script.write_text(RUN_TASK)
-        self.output_path = tmp_path / "task.log"
-        self._output = self.output_path.open("wb")
-        self.process = subprocess.Popen(
-            [sys.executable, str(script), airflow_db, dag_id],
-            cwd=str(tmp_path),
-            stdout=self._output,
-            stderr=subprocess.STDOUT,
-        )
-
-    def terminate(self) -> None:
-        os.kill(self.process.pid, signal.SIGTERM)
-
-    def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.kill()
-        self.process.wait(timeout=30)
-        self._output.close()
-
-    @property
-    def log(self) -> str:
-        return self.output_path.read_text(errors="replace")
-
-
 @pytest.fixture
 def worker(airflow_db: str, tmp_path: Path) -> Any:
     started: List[Worker] = []
 
     def start(dag_id: str) -> Worker:
-        started.append(Worker(airflow_db, dag_id, tmp_path))
+        started.append(Worker(RUN_TASK, airflow_db, dag_id, tmp_path))
         return started[-1]
 
     yield start
@@ -98,7 +67,7 @@ def test_sigterm_while_the_pod_runs_deletes_it(k8s_emulator, worker, secret):
     )
     wait_for(lambda: running(k8s_emulator, name), 30, "the pod to run")
 
-    task.terminate()  # what "mark failed" and a kill send the task process
+    task.signal(signal.SIGTERM)  # what "mark failed" and a kill send the task process
 
     wait_for(lambda: deletes(k8s_emulator, name), 5, "the pod's deletion")
     wait_for(lambda: k8s_emulator.pod(name, NAMESPACE) is None, 10, "the pod to be gone")
@@ -113,7 +82,7 @@ def test_sigterm_before_the_pod_exists_leaves_no_pod(k8s_emulator, worker, secre
     task = worker("reliability_killed")
     wait_for(lambda: k8s_emulator.requests(method="GET", path_contains="/secrets/"), 90, "the pre-flight")
 
-    task.terminate()
+    task.signal(signal.SIGTERM)
     task.process.wait(timeout=60)
 
     # Airflow 2 stops the task at the signal (no pod is made); Airflow 3 lets execute go on after on_kill, and the

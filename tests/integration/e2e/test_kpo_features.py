@@ -17,8 +17,6 @@ import json
 import os
 import re
 import signal
-import subprocess
-import sys
 import textwrap
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -31,10 +29,10 @@ from airflow_provider_composer_pod import compat
 from airflow_provider_composer_pod.compat import KPO_ARGUMENTS
 from tests.conftest import wait_for
 from tests.integration.conftest import created_pods
+from tests.integration.e2e.conftest import Worker, sdk_task_instance
 
 pytestmark = pytest.mark.e2e
 
-ROOT = Path(__file__).parents[3]
 NAMESPACE = "composer-user-workloads"
 START = datetime(2024, 1, 1)
 RUN_DATE = datetime(2024, 1, 1, tzinfo=timezone.utc)  # durable: both tries belong to one DAG run
@@ -360,43 +358,12 @@ RUN_IN_A_WORKER = textwrap.dedent(
 )
 
 
-class Worker:
-    """A DAG run in its own process, as on an Airflow worker, to be SIGTERMed (a kill) or SIGKILLed (a crash)."""
-
-    def __init__(self, dags_folder: str, dag_id: str, tmp_path: Path) -> None:
-        script = tmp_path / f"{dag_id}.py"
-        script.write_text(RUN_IN_A_WORKER)
-        self.output_path = tmp_path / f"{dag_id}.log"
-        self._output = self.output_path.open("wb")
-        env = dict(os.environ, PYTHONPATH=os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])))
-        self.process = subprocess.Popen(
-            [sys.executable, str(script), dags_folder, dag_id],
-            cwd=str(tmp_path),
-            stdout=self._output,
-            stderr=subprocess.STDOUT,
-            env=env,
-        )
-
-    def signal(self, signum: int) -> None:
-        os.kill(self.process.pid, signum)
-
-    def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.kill()
-        self.process.wait(timeout=30)
-        self._output.close()
-
-    @property
-    def log(self) -> str:
-        return self.output_path.read_text(errors="replace")
-
-
 @pytest.fixture
 def worker(kpo_dags: str, tmp_path: Path) -> Iterator[Any]:
     started: List[Worker] = []
 
     def start(dag_id: str) -> Worker:
-        started.append(Worker(kpo_dags, dag_id, tmp_path))
+        started.append(Worker(RUN_IN_A_WORKER, kpo_dags, dag_id, tmp_path, with_repository=True))
         return started[-1]
 
     yield start
@@ -418,10 +385,8 @@ def retry_in_the_same_run(dags_folder: str, dag_id: str, capfd: Any, caplog: Any
     id, in the same DAG run: dag.test() would make a new run, and with it a new task state store), a worker runs it.
     Returns (state, log)."""
     import logging
-    from uuid import UUID
 
     from airflow.models.taskinstance import TaskInstance
-    from airflow.sdk.api.datamodels._generated import TaskInstance as TaskInstanceSDK
     from airflow.sdk.execution_time.supervisor import run_task_in_process
     from airflow.utils.session import create_session
     from airflow.utils.state import TaskInstanceState
@@ -437,15 +402,7 @@ def retry_in_the_same_run(dags_folder: str, dag_id: str, capfd: Any, caplog: Any
         ti.try_number += 1
         ti.state = TaskInstanceState.QUEUED
         session.flush()
-        sdk_ti = TaskInstanceSDK(
-            id=UUID(str(ti.id)),
-            task_id=ti.task_id,
-            dag_id=ti.dag_id,
-            run_id=ti.run_id,
-            try_number=ti.try_number,
-            map_index=ti.map_index,
-            dag_version_id=UUID(str(ti.dag_version_id)),
-        )
+        sdk_ti = sdk_task_instance(ti)
     capfd.readouterr()
     caplog.clear()
     caplog.set_level(logging.INFO)
