@@ -118,7 +118,7 @@ def _check_container(container: Any, volumes: list) -> None:
     name = _attr(container, "name")
     _check_dns_label(name, "container name", "a container name")
     image = _attr(container, "image")
-    if not isinstance(image, str) or not image.strip() or image != image.strip():
+    if image is not None and (not isinstance(image, str) or not image.strip() or image != image.strip()):
         raise ComposerPodInputError(
             "image",
             image,

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from contextlib import contextmanager
-from typing import Any, Callable, Iterator, Optional
+from typing import Any, Callable, ContextManager, Optional
+
+from airflow_provider_composer_pod.seams import wrapped
 
 # A container that cannot be configured (missing Secret, ConfigMap or key) waits here until someone creates it.
 CONFIG_ERROR = "CreateContainerConfigError"
@@ -21,8 +22,7 @@ def config_error(remote_pod: Any) -> Optional[str]:
     return None
 
 
-@contextmanager
-def failing_fast_on_config_error(manager: Any, on_config_error: Callable[[Any, str], None]) -> Iterator[None]:
+def failing_fast_on_config_error(manager: Any, on_config_error: Callable[[Any, str], None]) -> ContextManager[None]:
     """While KPO's startup wait runs: ``manager`` (a KPO PodManager of any provider version) calls
     ``on_config_error(pod, problem)``, which must raise, when the pod it reads waits in CreateContainerConfigError.
 
@@ -31,20 +31,15 @@ def failing_fast_on_config_error(manager: Any, on_config_error: Callable[[Any, s
     pre-flight fails the task within one check instead of at the startup timeout. Afterwards ``read_pod`` is KPO's
     again, so that its cleanup reads the pod as it always does.
     """
-    original, own = manager.read_pod, "read_pod" in vars(manager)
 
-    def read_pod(pod: Any, *args: Any, **kwargs: Any) -> Any:
-        remote = original(pod, *args, **kwargs)
-        problem = config_error(remote)
-        if problem is not None:
-            on_config_error(remote, problem)
-        return remote
+    def checking(read_pod: Callable[..., Any]) -> Callable[..., Any]:
+        def read_and_check(pod: Any, *args: Any, **kwargs: Any) -> Any:
+            remote = read_pod(pod, *args, **kwargs)
+            problem = config_error(remote)
+            if problem is not None:
+                on_config_error(remote, problem)
+            return remote
 
-    manager.read_pod = read_pod
-    try:
-        yield
-    finally:
-        if own:
-            manager.read_pod = original
-        else:
-            del manager.read_pod  # the class's method again
+        return read_and_check
+
+    return wrapped(manager, "read_pod", checking)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 from functools import cached_property
-from typing import TYPE_CHECKING, Any, Dict, NoReturn, Optional, Sequence, Union
+from typing import TYPE_CHECKING, Any, Callable, Dict, NoReturn, Optional, Sequence, Union
 
 from airflow.exceptions import AirflowException
 
@@ -51,6 +51,7 @@ from airflow_provider_composer_pod.preflight import (
     pod_references,
 )
 from airflow_provider_composer_pod.retries import retry_policy
+from airflow_provider_composer_pod.seams import wrapped
 from airflow_provider_composer_pod.startup import failing_fast_on_config_error
 from airflow_provider_composer_pod.teardown import delete_pods
 
@@ -247,25 +248,10 @@ class ComposerPodOperator(KubernetesPodOperator):
         if self._startup_event is not None:  # resumed after startup_wait="defer": the trigger's pod, checked already
             return self.client.read_namespaced_pod(self._startup_event["name"], self._startup_event["namespace"])
         self._created_at = time.time()
-        # Fail before anything exists: a pod Autopilot would reject, or one that would wait in
-        # CreateContainerConfigError for a missing Secret or ConfigMap until the startup timeout.
-        strict = self.strict_validation
-        if strict is None:
-            strict = bool(as_bool(self.hook._get_field("strict_validation")))
         try:
-            check_pod(
-                pod_request_obj,
-                client=self.client,
-                task_id=self.task_id,
-                generation=self.hook.composer_environment.generation,
-                strict=strict,
-                log=self.log,
-            )
-        except (AirflowException, ComposerPodInputError) as error:  # the pre-flight's and the validators' errors
-            self._startup_failure = error
-            raise
-        try:
-            pod = super().get_or_create_pod(pod_request_obj, context, *args, **kwargs)
+            # The pre-flight runs where KPO creates the pod, not where it reattaches to this try's existing one.
+            with wrapped(self.pod_manager, "create_pod", self._after_preflight):
+                pod = super().get_or_create_pod(pod_request_obj, context, *args, **kwargs)
         except Exception as error:
             refused = rejection(error, pod_request_obj)  # 4xx from the create: a typed error, not the client's trace
             if refused is None:
@@ -278,6 +264,30 @@ class ComposerPodOperator(KubernetesPodOperator):
             self._delete_pods("the task was killed while its pod was being created")
             raise AirflowException(f"Task {self.task_id} was killed while its pod was being created; pod deleted.")
         return pod
+
+    def _after_preflight(self, create: Callable[..., Any]) -> Callable[..., Any]:
+        """KPO's ``pod_manager.create_pod``, after the pre-flight: fail before anything exists, on a pod Autopilot
+        would reject or one that would wait in CreateContainerConfigError for a missing Secret or ConfigMap."""
+
+        def create_pod(*args: Any, **kwargs: Any) -> Any:
+            strict = self.strict_validation
+            if strict is None:
+                strict = bool(as_bool(self.hook._get_field("strict_validation")))
+            try:
+                check_pod(
+                    kwargs["pod"] if "pod" in kwargs else args[0],
+                    client=self.client,
+                    task_id=self.task_id,
+                    generation=self.hook.composer_environment.generation,
+                    strict=strict,
+                    log=self.log,
+                )
+            except (AirflowException, ComposerPodInputError) as error:  # the pre-flight's and the validators' errors
+                self._startup_failure = error
+                raise
+            return create(*args, **kwargs)
+
+        return create_pod
 
     def await_pod_start(self, pod: Any, *args: Any, **kwargs: Any) -> Any:
         if self._startup_event is not None:
@@ -440,7 +450,7 @@ class ComposerPodOperator(KubernetesPodOperator):
                 raise self._startup_failure from None
             if interruption is not None or self._kill_requested:
                 return None  # Airflow's timeout or kill goes on, not KPO's "returned a failure"
-            self._raise_failure(str(error), facts or FailureFacts(pod=remote_pod))
+            self._raise_failure(str(error), facts or FailureFacts(pod=remote_pod), remote_pod)
         except Exception as error:
             # Providers 7.x to 9.x read the pod again in cleanup: one deleted under the task (preempted, removed by
             # someone) fails there with the client's 404 instead of an explanation.
@@ -450,11 +460,16 @@ class ComposerPodOperator(KubernetesPodOperator):
                 raise self._startup_failure from None
             name = getattr(getattr(pod, "metadata", None), "name", None)
             gone = f"Pod {name} no longer exists (the Kubernetes API answered 404 Not Found)."
-            self._raise_failure(gone, facts or FailureFacts(pod=remote_pod, deleted=True))
+            self._raise_failure(gone, facts or FailureFacts(pod=remote_pod, deleted=True), remote_pod)
 
-    def _raise_failure(self, kpo_message: str, facts: FailureFacts) -> NoReturn:
+    def _raise_failure(self, kpo_message: str, facts: FailureFacts, remote_pod: Any) -> NoReturn:
+        dump = None if remote_pod is None else str(remote_pod)  # KPO's message quotes it whole
         message = failure_message(
-            kpo_message, facts, base_container_name(self), generation=self.hook.composer_environment.generation
+            kpo_message,
+            facts,
+            base_container_name(self),
+            generation=self.hook.composer_environment.generation,
+            pod_dump=dump,
         )
         self.log.debug("KubernetesPodOperator's whole failure message: %s", redact(kpo_message))
         # The termination message, the log lines and KPO's pod dump can quote what the container printed, Secrets

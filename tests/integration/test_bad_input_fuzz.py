@@ -232,3 +232,22 @@ def test_zz_fuzz_summary(capsys):
     tried = sum(OUTCOMES.values())
     with capsys.disabled():
         print(f"\nbad-input fuzz: {tried} inputs tried; " + ", ".join(f"{k}: {v}" for k, v in sorted(OUTCOMES.items())))
+
+
+def test_a_pod_without_an_image_is_the_api_servers_to_refuse(k8s_emulator, connection):
+    """image=None goes to the API as with KPO (a pod template can supply the image); its 422 is a typed error, and no
+    pod exists. A present but malformed image still fails in the pre-flight, before any request."""
+    from airflow_provider_composer_pod.pod_fields import ComposerPodRejectedError
+
+    connection({})
+    k8s_emulator.clear_requests()
+
+    with pytest.raises(ComposerPodRejectedError, match=r"spec\.containers\[0\]\.image: Required value"):
+        run_task_steps({"image": None})
+    assert [r.status for r in created_pods(k8s_emulator, acted_on=False)] == [422]
+    assert k8s_emulator.list("pods", NAMESPACE) == []
+
+    k8s_emulator.clear_requests()
+    with pytest.raises(ComposerPodInputError, match="image=' busybox' is not valid"):
+        run_task_steps({"image": " busybox"})
+    assert created_pods(k8s_emulator, acted_on=False) == []
