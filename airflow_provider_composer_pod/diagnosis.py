@@ -181,15 +181,19 @@ def failure_message(
     base_container: str,
     *,
     generation: Optional[int] = None,
+    pod_dump: Optional[str] = None,
 ) -> str:
-    """The exception text: summary, KPO's first line, diagnosis and last log lines.
+    """The exception text: summary, KPO's first line, diagnosis, last log lines, then what else KPO said.
 
-    The rest of KPO's message (the termination message, which the summary has, and the whole pod, hundreds of lines)
-    stays out: the operator logs it at debug level.
+    ``pod_dump`` is the pod as KPO's message quotes it (``str(remote_pod)``, hundreds of lines): it stays out, and the
+    operator logs it at debug level. So does anything else of KPO's that the summary already says (the termination
+    message, on every provider).
     """
-    first = kpo_message.partition("\n")[0]
+    if pod_dump:
+        kpo_message = kpo_message.replace(f"remote_pod: {pod_dump}", "").replace(pod_dump, "")
+    first, _, rest = kpo_message.partition("\n")
     if facts is None:
-        return first
+        return kpo_message.strip()
     summary = describe_failure(facts.pod, base_container)
     lines = [f"{summary}. {first}" if summary else first]
     lines.extend(f"Diagnosis: {item}." for item in diagnose(facts, base_container, generation))
@@ -197,6 +201,9 @@ def failure_message(
         count = len(facts.log_tail)
         lines.append(f"Last {count} log line{'' if count == 1 else 's'} of container {base_container}:")
         lines.extend(f"    {line}" for line in facts.log_tail)
+    rest = rest.strip()
+    if rest and rest not in (summary or ""):
+        lines.append(rest)
     return "\n".join(lines)
 
 

@@ -170,7 +170,7 @@ def test_failure_message_layout():
         log_tail=["a", "b"],
     )
 
-    message = failure_message("Pod p returned a failure.\nremote_pod: {...}", facts, "base")
+    message = failure_message("Pod p returned a failure.\nremote_pod: {...}", facts, "base", pod_dump="{...}")
 
     assert message.splitlines() == [
         "container base exited with code 3 (Error). Pod p returned a failure.",
@@ -179,3 +179,25 @@ def test_failure_message_layout():
         "    a",
         "    b",
     ]  # KPO's pod dump stays out of the exception (the operator logs it at debug level)
+
+
+@pytest.mark.parametrize(
+    ("termination", "kpo_rest", "expected_last"),
+    [
+        pytest.param("could not reach the warehouse", "could not reach the warehouse", None, id="said-once"),
+        pytest.param(None, "my-failure", "my-failure", id="kpo-knows-more"),
+    ],
+)
+def test_failure_message_keeps_what_kpo_said_once(termination, kpo_rest, expected_last):
+    state = k8s.V1ContainerStateTerminated(exit_code=1, reason="Error", message=termination)
+    facts = FailureFacts(pod=_pod(k8s.V1ContainerState(terminated=state)))
+    dump = "{'api_version': 'v1', 'kind': 'Pod'}"
+    kpo_message = f"Pod p returned a failure.\n{kpo_rest}\nremote_pod: {dump}"
+
+    message = failure_message(kpo_message, facts, "base", pod_dump=dump)
+
+    assert dump not in message
+    assert message.count(kpo_rest) == 1
+    assert message.splitlines()[-1] == (expected_last or message.splitlines()[-1])
+    if expected_last is None:
+        assert message.splitlines()[0].startswith("container base exited with code 1 (Error); termination message: ")
