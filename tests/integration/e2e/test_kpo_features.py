@@ -31,7 +31,14 @@ from tests.conftest import wait_for
 from tests.integration.conftest import created_pods
 from tests.integration.e2e.conftest import Worker, sdk_task_instance
 
-pytestmark = pytest.mark.e2e
+pytestmark = [
+    pytest.mark.e2e,
+    # How each feature behaves is cncf-kubernetes 10.25's (older providers differ: 7.x does not put
+    # termination_grace_period in the pod spec, for one); the issue asks for these on 10.25.
+    pytest.mark.skipif(
+        compat.PROVIDER_VERSION < Version("10.25.0"), reason="the newest KPO features, as cncf-kubernetes 10.25 has"
+    ),
+]
 
 NAMESPACE = "composer-user-workloads"
 START = datetime(2024, 1, 1)
@@ -184,13 +191,14 @@ def _cases() -> Dict[str, Dict[str, Any]]:
         startup_check_interval_seconds=1,
         **slow_start,
     )
-    case(
-        "callbacks",
-        ("callbacks",),
-        image="bash",
-        cmds=["bash", "-c", "echo first; echo second"],
-        callbacks=_recording_callbacks(),
-    )
+    if "callbacks" in KPO_ARGUMENTS:  # the callbacks module arrived with the argument
+        case(
+            "callbacks",
+            ("callbacks",),
+            image="bash",
+            cmds=["bash", "-c", "echo first; echo second"],
+            callbacks=_recording_callbacks(),
+        )
     case(
         "progress_callback",
         ("progress_callback",),
