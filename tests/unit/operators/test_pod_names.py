@@ -47,6 +47,12 @@ NAMES = [
 ]
 
 
+@pytest.fixture(autouse=True)
+def kubernetes_default(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Stock KPO 6.x reads kubernetes_default while it builds a pod, and raises when it does not exist."""
+    monkeypatch.setenv("AIRFLOW_CONN_KUBERNETES_DEFAULT", '{"conn_type": "kubernetes", "extra": {"namespace": "ns"}}')
+
+
 def _name(operator_class: type, task_id: str, **kwargs: object) -> str:
     return build_pod_offline(operator_class(task_id=task_id, image="ubuntu", **kwargs)).metadata.name
 
