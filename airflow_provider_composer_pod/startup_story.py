@@ -15,6 +15,8 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Dict, List, Optional, Tuple
 
+from airflow_provider_composer_pod.startup import CONFIG_ERROR
+
 PENDING = "pending"
 STARTED = "started"  # Running: containers are up
 FINISHED = "finished"  # Succeeded or Failed before anyone saw it run
@@ -22,7 +24,6 @@ CANNOT_START = "cannot_start"  # a waiting reason that waiting will not fix
 DELETED = "deleted"
 TIMEOUT = "timeout"
 
-CONFIG_ERROR = "CreateContainerConfigError"
 IMAGE_PULL_REASONS = ("ErrImagePull", "ImagePullBackOff")
 FATAL_IMAGE_REASONS = ("InvalidImageName", "ErrImageNeverPull")
 # Pull errors that a retry can fix (the same list KPO 10.x uses): those keep the pod waiting.
