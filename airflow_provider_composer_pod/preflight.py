@@ -193,12 +193,16 @@ def check_literals(task: Any) -> None:
 
 def check_pod(pod: Any, *, client: Any, task_id: str, generation: Optional[int], strict: bool, log: Any) -> None:
     """Before creation: names and labels as the API server checks them, the rules on the rendered pod (warning once
-    per adjustment), then the references."""
+    per adjustment), then the references.
+
+    The pod is read as ``to_dict()`` gives it, the form KubernetesPodOperator itself logs before it creates the pod.
+    """
     from airflow_provider_composer_pod.pod_fields import check_pod_fields
     from airflow_provider_composer_pod.validation import raise_for_errors, validate_pod
 
-    check_pod_fields(pod)
-
-    for finding in raise_for_errors(validate_pod(pod, task_id=task_id, generation=generation, strict=strict)):
+    request = pod.to_dict()
+    check_pod_fields(request)
+    for finding in raise_for_errors(validate_pod(request, task_id=task_id, generation=generation, strict=strict)):
         log.warning("%s", finding.render())
-    check_references(object_keys(client), pod.metadata.namespace, pod_references(pod), generation, log)
+    namespace = _attr(_attr(request, "metadata"), "namespace")
+    check_references(object_keys(client), namespace, pod_references(request), generation, log)

@@ -81,10 +81,10 @@ def _read_config(path: str) -> Dict[str, Any]:
         return yaml.safe_load(handle) or {}
 
 
-def cluster_connection(hook: Any) -> ClusterConnection:
-    """The hook's kube config as data for the triggerer: its file read here, or in-cluster."""
-    hook.resolve_config_source()
-    extras = hook.resolved_extras()
+def cluster_connection(connection: Any) -> ClusterConnection:
+    """The connection's kube config as data for the triggerer (a ComposerConnection): its file read here, or in-cluster."""
+    connection.resolve_config_source()
+    extras = connection.resolved_extras()
     context = extras.get("cluster_context")
     verify = not as_bool(extras.get("disable_verify_ssl"))
     if as_bool(extras.get("in_cluster")):
@@ -103,11 +103,11 @@ def cluster_connection(hook: Any) -> ClusterConnection:
     return ClusterConnection(config_dict=config, context=context, verify_ssl=verify)
 
 
-def async_hook_kwargs(hook: Any) -> Dict[str, Any]:
+def async_hook_kwargs(connection: Any) -> Dict[str, Any]:
     """What ``AsyncComposerPodHook`` needs (as ``ComposerPodHook.async_hook()`` builds it), as trigger arguments."""
-    extras = hook.resolved_extras()
+    extras = connection.resolved_extras()
     config = compat.async_hook_config(extras)
-    return {**config, "resolved_extras": extras, "composer_generation": hook.composer_generation}
+    return {**config, "resolved_extras": extras, "composer_generation": connection.composer_generation}
 
 
 # -------------------------------------------------------------------------------------------------- triggers
@@ -118,7 +118,7 @@ def startup_trigger(task: Any, pod: Any, created_at: Optional[float]) -> Any:
     return ComposerPodStartupTrigger(
         pod_name=pod.metadata.name,
         pod_namespace=pod.metadata.namespace,
-        cluster=cluster_connection(task.hook).to_dict(),
+        cluster=cluster_connection(task.composer_connection).to_dict(),
         startup_timeout=float(task.startup_timeout_seconds),
         created_at=created_at or time.time(),
         on_kill_action=compat.on_kill_action(task),
@@ -134,8 +134,8 @@ def full_deferral_trigger(task: Any, stock: Any) -> Any:
     _, kwargs = stock.serialize()
     return ComposerPodTrigger(
         **kwargs,
-        cluster=cluster_connection(task.hook).to_dict(),
-        hook_kwargs=async_hook_kwargs(task.hook),
+        cluster=cluster_connection(task.composer_connection).to_dict(),
+        hook_kwargs=async_hook_kwargs(task.composer_connection),
         execution_deadline=task._execution_deadline,
     )
 

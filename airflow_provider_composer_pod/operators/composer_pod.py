@@ -32,7 +32,7 @@ from airflow_provider_composer_pod.diagnosis import (
 from airflow_provider_composer_pod.environment import DEFAULT_STARTUP_TIMEOUT_SECONDS
 from airflow_provider_composer_pod.errors import ComposerPodInputError
 from airflow_provider_composer_pod.extras import as_bool
-from airflow_provider_composer_pod.hooks.composer_pod import ComposerPodHook
+from airflow_provider_composer_pod.hooks.connection import ComposerConnection, read_through
 from airflow_provider_composer_pod.log_stream import (
     DEFAULT_TAIL_LINES,
     LogPositions,
@@ -50,7 +50,8 @@ from airflow_provider_composer_pod.preflight import (
     object_keys,
     pod_references,
 )
-from airflow_provider_composer_pod.retries import retry_policy
+from airflow_provider_composer_pod.api_clients import retrying_api_client
+from airflow_provider_composer_pod.retries import RetryPolicy, retry_policy
 from airflow_provider_composer_pod.seams import wrapped
 from airflow_provider_composer_pod.startup import failing_fast_on_config_error
 from airflow_provider_composer_pod.teardown import delete_pods
@@ -183,15 +184,41 @@ class ComposerPodOperator(KubernetesPodOperator):
         check_literals(self)  # the one non-assignment: rejected literal values become DAG import errors (issue 6)
 
     @cached_property
-    def hook(self) -> ComposerPodHook:
-        return ComposerPodHook(
-            conn_id=self.kubernetes_conn_id,
-            in_cluster=self.in_cluster,
-            config_file=self.config_file,
-            cluster_context=self.cluster_context,
-            composer_generation=self.composer_generation,
-            api_retry_timeout=self.api_retry_timeout,
+    def composer_connection(self) -> ComposerConnection:
+        """The connection as Composer reads it, over the hook KubernetesPodOperator builds itself."""
+        connection = ComposerConnection(
+            super().hook, composer_generation=self.composer_generation, api_retry_timeout=self.api_retry_timeout
         )
+        read_through(connection.hook, connection)  # KPO's own reads of the connection see what we see
+        return connection
+
+    @cached_property
+    def hook(self) -> Any:
+        return self.composer_connection.hook
+
+    @cached_property
+    def client(self) -> Any:
+        # KPO's client, on the kube config settled here, whose every call rides out api_retry_timeout of outage.
+        from kubernetes.config.config_exception import ConfigException
+
+        self._settle_config()
+        try:
+            client = super().client
+        except ConfigException as error:  # a missing file, a context it lacks: say which config, not a traceback
+            raise self.composer_connection.config_error(error) from None
+        retrying_api_client(client.api_client, self.api_retry_policy, self.log)
+        return client
+
+    @property
+    def api_retry_policy(self) -> RetryPolicy:
+        """How API calls ride out an outage (from api_retry_timeout); Airflow's own retry_policy is another thing."""
+        return self.composer_connection.retry_policy
+
+    @cached_property
+    def _incluster_namespace(self) -> Optional[str]:
+        # Where KPO (5.0+) falls back to the worker's own namespace, which on Composer is Airflow's, not the one for
+        # user pods: the Composer generation's. An argument, a pod template or the connection still wins.
+        return self.composer_connection.environment.default_namespace
 
     @cached_property
     def pod_manager(self) -> Any:
@@ -202,7 +229,7 @@ class ComposerPodOperator(KubernetesPodOperator):
             self.client,
             self._log_positions,
             idle_timeout=self.log_idle_timeout,
-            give_up_after=self.hook.retry_policy.timeout,
+            give_up_after=self.api_retry_policy.timeout,
         )
 
     @cached_property
@@ -211,7 +238,7 @@ class ComposerPodOperator(KubernetesPodOperator):
 
     def execute(self, context: Context) -> Any:
         self._settle_config()
-        self.hook.retry_policy  # noqa: B018 - a bad api_retry_timeout fails here, before any pod exists
+        self.api_retry_policy  # noqa: B018 - a bad api_retry_timeout fails here, before any pod exists
         self._execution_deadline = execution_deadline(self, context)
         if self.startup_wait == "defer" and self._startup_event is None:
             from airflow_provider_composer_pod.startup_deferral import require_async_client
@@ -221,7 +248,7 @@ class ComposerPodOperator(KubernetesPodOperator):
 
     def _settle_config(self) -> None:
         """Settle the kube config before KPO builds clients or a trigger, so every path uses the same one."""
-        self.hook.resolve_config_source()
+        self.composer_connection.resolve_config_source()
         self.config_file = self.hook.config_file
 
     def execute_after_startup(self, context: Context, event: Dict[str, Any]) -> Any:
@@ -240,7 +267,7 @@ class ComposerPodOperator(KubernetesPodOperator):
                 raise
             raise unreadable from None
         if not pod.metadata.namespace:  # provider 4.4 takes only the namespace argument, not the connection's
-            pod.metadata.namespace = self.hook.get_namespace()
+            pod.metadata.namespace = self.composer_connection.namespace()
         attach_config_maps(pod, self.config_maps, base_container_name(self))
         return pod
 
@@ -272,13 +299,13 @@ class ComposerPodOperator(KubernetesPodOperator):
         def create_pod(*args: Any, **kwargs: Any) -> Any:
             strict = self.strict_validation
             if strict is None:
-                strict = bool(as_bool(self.hook._get_field("strict_validation")))
+                strict = bool(as_bool(self.composer_connection.field("strict_validation")))
             try:
                 check_pod(
                     kwargs["pod"] if "pod" in kwargs else args[0],
                     client=self.client,
                     task_id=self.task_id,
-                    generation=self.hook.composer_environment.generation,
+                    generation=self.composer_connection.environment.generation,
                     strict=strict,
                     log=self.log,
                 )
@@ -389,7 +416,7 @@ class ComposerPodOperator(KubernetesPodOperator):
             raise task_timeout(message)
 
     def _fail_start(self, pod: Any, problem: str) -> None:
-        generation = self.hook.composer_environment.generation
+        generation = self.composer_connection.environment.generation
         try:
             check_references(
                 object_keys(self.client),
@@ -468,7 +495,7 @@ class ComposerPodOperator(KubernetesPodOperator):
             kpo_message,
             facts,
             base_container_name(self),
-            generation=self.hook.composer_environment.generation,
+            generation=self.composer_connection.environment.generation,
             pod_dump=dump,
         )
         self.log.debug("KubernetesPodOperator's whole failure message: %s", redact(kpo_message))

@@ -158,8 +158,7 @@ def run_task_steps(arguments: Dict[str, Any]) -> Any:
 
     with DAG("fuzz", start_date=datetime(2024, 1, 1), schedule=None):
         task = ComposerPodOperator(task_id="fuzz", **arguments)
-    task.hook.resolve_config_source()  # execute's first step, as ComposerPodOperator.execute does it
-    task.config_file = task.hook.config_file
+    task._settle_config()  # execute's first step, as ComposerPodOperator.execute does it
     ti = SimpleNamespace(dag_id="fuzz", task_id="fuzz", run_id="fuzz-run", try_number=1, map_index=-1)
     context = {"ti": ti, "task_instance": ti, "run_id": "fuzz-run", "dag": task.dag, "task": task}
     try:

@@ -3,6 +3,7 @@ from __future__ import annotations
 import pytest
 
 from airflow_provider_composer_pod.hooks.composer_pod import ComposerPodHook
+from airflow_provider_composer_pod.hooks.connection import ComposerConnection
 
 
 @pytest.fixture
@@ -10,7 +11,7 @@ def composer_kube_config(tmp_path, monkeypatch, offline_kubeconfig):
     """Stand in for /home/airflow/composer_kube_config, which only exists on Composer workers."""
     path = tmp_path / "composer_kube_config"
     path.write_text(open(offline_kubeconfig).read())
-    monkeypatch.setattr(ComposerPodHook, "composer_kube_config", str(path))
+    monkeypatch.setattr(ComposerConnection, "composer_kube_config", str(path))
     return str(path)
 
 
@@ -42,7 +43,7 @@ def test_connection_kube_config_path_wins(composer_kube_config, offline_kubeconf
 
 
 def test_outside_composer_falls_back_to_kubeconfig_env(monkeypatch, offline_kubeconfig, tmp_path, log_text):
-    monkeypatch.setattr(ComposerPodHook, "composer_kube_config", str(tmp_path / "absent"))
+    monkeypatch.setattr(ComposerConnection, "composer_kube_config", str(tmp_path / "absent"))
     monkeypatch.setenv("KUBECONFIG", offline_kubeconfig)
     hook = ComposerPodHook(conn_id="kubernetes_default")
 

@@ -1,4 +1,4 @@
-"""``api_retry_timeout``: checked when the DAG is parsed, and handed to the hook that builds every API client."""
+"""``api_retry_timeout``: checked when the DAG is parsed, and the policy of every API client the task builds."""
 
 from __future__ import annotations
 
@@ -13,15 +13,15 @@ def test_unset_means_the_connection_or_the_default():
     op = ComposerPodOperator(task_id="t", image="ubuntu")
 
     assert op.api_retry_timeout is None
-    assert op.hook.api_retry_timeout is None
+    assert op.composer_connection.api_retry_timeout is None
     assert "api_retry_timeout" not in vars(op)  # a class default: no per-instance cost at parse time
 
 
-def test_the_argument_reaches_the_hook():
+def test_the_argument_is_the_policy():
     op = ComposerPodOperator(task_id="t", image="ubuntu", api_retry_timeout=45)
 
-    assert op.hook.api_retry_timeout == 45
-    assert op.hook.retry_policy.timeout == 45
+    assert op.api_retry_policy.timeout == 45
+    assert op.composer_connection.retry_policy is op.api_retry_policy
 
 
 def test_the_default_is_a_few_minutes():

@@ -7,9 +7,9 @@ import pytest
 import yaml
 
 from airflow_provider_composer_pod import ComposerPodOperator, KubernetesPodOperator, k8s
+from airflow_provider_composer_pod import compat
 from airflow_provider_composer_pod.compat import REQUIRES_POD_NAME
 from airflow_provider_composer_pod.environment import DEFAULT_STARTUP_TIMEOUT_SECONDS
-from airflow_provider_composer_pod.hooks.composer_pod import ComposerPodHook
 
 OUR_TEMPLATE_FIELDS = {"config_maps"}
 
@@ -121,6 +121,21 @@ def test_prefixed_connection_namespace_wins_too(kubernetes_connection, offline_k
     assert _build(op).metadata.namespace == "prefixed"
 
 
+def test_kpos_own_hook_reads_a_composer_pod_connection_as_we_do(kubernetes_connection, offline_kubeconfig):
+    # KPO's KubernetesHook alone knows neither the composer_pod type's prefix nor (4.x) unprefixed keys.
+    kubernetes_connection(
+        "composer_team", "composer_pod", extra__composer_pod__namespace="team-a", extra__composer_pod__in_cluster=False
+    )
+    op = ComposerPodOperator(
+        task_id="t", image="ubuntu", config_file=offline_kubeconfig, kubernetes_conn_id="composer_team"
+    )
+
+    assert type(op.hook) is compat.KubernetesHook
+    assert op.hook.get_namespace() == "team-a"  # KubernetesHook's own method, as KPO asks it
+    assert op.hook._get_field("namespace") == "team-a"
+    assert _build(op).metadata.namespace == "team-a"
+
+
 def test_pod_template_namespace_wins(tmp_path, kubernetes_connection, offline_kubeconfig):
     kubernetes_connection(namespace="from-connection")
     template = tmp_path / "pod.yaml"
@@ -181,9 +196,11 @@ def test_hook_is_built_lazily_from_operator_fields():
 
     hook = op.hook
 
-    assert isinstance(hook, ComposerPodHook)
+    # KubernetesPodOperator's own hook (its seam, which its tests and plugins patch), read through our connection.
+    assert type(hook) is compat.KubernetesHook
     assert (hook.conn_id, hook.config_file, hook.cluster_context, hook.in_cluster) == ("c", "/x", "ctx", False)
-    assert hook.composer_environment.generation == 3
+    assert op.composer_connection.hook is hook
+    assert op.composer_connection.environment.generation == 3
 
 
 def test_guide_example_dag_files_are_plain_python():

@@ -57,7 +57,7 @@ def test_kpos_stock_trigger_becomes_ours_with_the_same_arguments(k8s_emulator):
     from airflow_provider_composer_pod.triggers.pod import ComposerPodTrigger
 
     op = ComposerPodOperator(task_id="t", image="bash", deferrable=True)
-    op.hook.resolve_config_source()
+    op.composer_connection.resolve_config_source()
     stock_kwargs = {
         "pod_name": "p",
         "pod_namespace": "composer-user-workloads",
@@ -89,7 +89,7 @@ def test_an_execution_timeout_reaches_the_trigger_and_airflow_gets_a_later_defer
     op = ComposerPodOperator(
         task_id="t", image="bash", deferrable=True, execution_timeout=datetime.timedelta(seconds=100)
     )
-    op.hook.resolve_config_source()
+    op.composer_connection.resolve_config_source()
     start = datetime.datetime.now(datetime.timezone.utc) - datetime.timedelta(seconds=40)
     op._execution_deadline = execution_deadline(op, {"ti": SimpleNamespace(start_date=start)})
     stock = compat.KubernetesPodTrigger(

@@ -1,0 +1,167 @@
+"""The ``kubernetes``/``composer_pod`` connection as Composer reads it, over any KubernetesHook.
+
+``ComposerPodHook`` reads its connection through it, and ``ComposerPodOperator`` puts it on the hook that
+KubernetesPodOperator builds itself (through KPO's own ``hook`` seam), so that KPO's code, and every test or plugin
+that reaches KPO's hook, sees the same connection as ours:
+
+- extras read prefixed or not, for both connection types, and a missing ``kubernetes_default`` meaning the defaults
+  (:mod:`~airflow_provider_composer_pod.extras`);
+- the Composer generation, the namespace default and the retry policy, each read once;
+- the kube config chosen once: Composer's ``/home/airflow/composer_kube_config`` fills ``config_file`` only when
+  neither the arguments nor the connection say how to reach a cluster.
+"""
+
+from __future__ import annotations
+
+import os
+from functools import cached_property
+from typing import Any, Dict, Iterator, Mapping, Optional, Union
+
+from airflow.exceptions import AirflowException
+
+from airflow_provider_composer_pod.environment import COMPOSER_KUBE_CONFIG, ComposerEnvironment, detect_environment
+from airflow_provider_composer_pod.extras import FIELDS, as_bool, extra_field
+from airflow_provider_composer_pod.retries import RetryPolicy, retry_policy
+
+# Connection extras that already say how to reach the cluster; when any is set, we leave the choice to KubernetesHook.
+_CONNECTION_CONFIG_FIELDS = ("in_cluster", "kube_config_path", "kube_config")
+# Connections that may be absent, meaning "use the defaults" (as KubernetesHook 7+ treats kubernetes_default).
+OPTIONAL_CONNECTIONS = ("kubernetes_default", "composer_pod_default")
+
+
+class ComposerPodConfigError(AirflowException):
+    """The kube config the task resolved cannot be loaded (a missing file, a context it does not have)."""
+
+
+class ComposerConnection:
+    """Composer's reading of ``hook``'s connection; ``hook`` is a KubernetesHook (ours or KPO's)."""
+
+    composer_kube_config = COMPOSER_KUBE_CONFIG
+
+    def __init__(
+        self,
+        hook: Any,
+        *,
+        composer_generation: Union[int, str, None] = None,
+        api_retry_timeout: Optional[float] = None,
+    ) -> None:
+        self.hook = hook
+        self.composer_generation = composer_generation
+        self.api_retry_timeout = api_retry_timeout
+        self._config_source: Optional[str] = None
+
+    @cached_property
+    def kube_extras(self) -> Dict[str, Any]:
+        """The known extras, each under its plain and its ``extra__kubernetes__`` name, so every provider finds it."""
+        hook = self.hook
+        raw: Mapping[str, Any] = self._raw_extras(hook.conn_id) if hook.conn_id else {}
+        known = {name: value for name in FIELDS if (value := extra_field(raw, name)) is not None}
+        if hook.config_file and (known.get("kube_config") or as_bool(known.get("in_cluster"))):
+            # KubernetesHook 10.5+ rejects this as "mutually exclusive"; earlier providers let config_file win.
+            hook.log.warning(
+                "config_file=%s is given, so connection %r's in-cluster or inline kube config is ignored.",
+                hook.config_file,
+                hook.conn_id,
+            )
+            known.pop("kube_config", None)
+            known.pop("in_cluster", None)
+        return {**known, **{f"extra__kubernetes__{name}": value for name, value in known.items()}}
+
+    def _raw_extras(self, conn_id: str) -> Mapping[str, Any]:
+        from airflow.exceptions import AirflowNotFoundException
+
+        try:
+            return dict(self.hook.get_connection(conn_id).extra_dejson)
+        except AirflowNotFoundException:
+            if conn_id not in OPTIONAL_CONNECTIONS:
+                raise
+            self.hook.log.info("Connection %r does not exist; using the defaults instead.", conn_id)
+            return {}
+
+    def field(self, name: str) -> Any:
+        return extra_field(self.kube_extras, name)
+
+    @cached_property
+    def environment(self) -> ComposerEnvironment:
+        return detect_environment(generation=self.composer_generation or self.field("composer_generation"))
+
+    @cached_property
+    def retry_policy(self) -> RetryPolicy:
+        """From ``api_retry_timeout``, else the connection's extra; a bad value raises ComposerPodInputError."""
+        if self.api_retry_timeout is not None:
+            return retry_policy(self.api_retry_timeout)
+        parameter = f"connection {self.hook.conn_id!r} extra api_retry_timeout"
+        return retry_policy(self.field("api_retry_timeout"), parameter=parameter)
+
+    def namespace(self) -> Optional[str]:
+        """The connection's namespace, else the Composer generation's."""
+        return self.field("namespace") or self.environment.default_namespace
+
+    def resolve_config_source(self) -> str:
+        """Pick the kube config once, fill the hook's ``config_file`` if that is a gap, and log one line saying which."""
+        if self._config_source is not None:
+            return self._config_source
+        hook = self.hook
+        if hook.config_file:
+            source = f"config_file {hook.config_file}"
+        elif hook.in_cluster or getattr(hook, "config_dict", None):
+            source = "in-cluster configuration" if hook.in_cluster else "config_dict"
+        elif any(self.field(name) for name in _CONNECTION_CONFIG_FIELDS):
+            source = f"connection {hook.conn_id!r}"
+        elif os.path.exists(self.composer_kube_config):
+            hook.config_file = self.composer_kube_config
+            source = f"Composer kube config {hook.config_file}"
+        else:
+            kubeconfig = os.environ.get("KUBECONFIG")
+            source = f"KUBECONFIG={kubeconfig}" if kubeconfig else "in-cluster or ~/.kube/config"
+        self._config_source = source
+        hook.log.info("Kubernetes config: %s; %s.", source, self.environment.describe())
+        return source
+
+    def config_error(self, error: Exception) -> ComposerPodConfigError:
+        """The kube config could not be loaded: say which one, and what to fix, instead of a traceback."""
+        context = self.hook.cluster_context
+        return ComposerPodConfigError(
+            f"The Kubernetes config ({self.resolve_config_source()}"
+            + (f", context {context!r}" if context else "")
+            + f") cannot be used: {error}. Fix the connection's kube config, or the config_file or "
+            "cluster_context argument."
+        )
+
+    def resolved_extras(self) -> Dict[str, Any]:
+        """The connection as resolved here, config file included: all an async hook needs, no look-ups."""
+        self.resolve_config_source()
+        hook = self.hook
+        resolved = {name: value for name in FIELDS if (value := self.field(name)) is not None}
+        if hook.config_file:
+            resolved["kube_config_path"] = hook.config_file
+            resolved.pop("kube_config", None)
+            resolved.pop("in_cluster", None)
+        if hook.in_cluster is not None:
+            resolved["in_cluster"] = hook.in_cluster
+        if hook.cluster_context:
+            resolved["cluster_context"] = hook.cluster_context
+        resolved["api_retry_timeout"] = self.retry_policy.timeout
+        return resolved
+
+
+class LazyExtras(Mapping[str, Any]):
+    """``ComposerConnection.kube_extras`` read on first use, as KubernetesHook reads ``conn_extras``."""
+
+    def __init__(self, connection: ComposerConnection) -> None:
+        self._connection = connection
+
+    def __getitem__(self, key: str) -> Any:
+        return self._connection.kube_extras[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._connection.kube_extras)
+
+    def __len__(self) -> int:
+        return len(self._connection.kube_extras)
+
+
+def read_through(hook: Any, connection: ComposerConnection) -> Any:
+    """Make ``hook`` (a KubernetesHook that KPO built) read its connection as ``connection`` does; returns ``hook``."""
+    hook.conn_extras = LazyExtras(connection)  # shadows KubernetesHook's cached_property: one read, ours
+    return hook
