@@ -1,8 +1,17 @@
-"""Typed errors for bad user input, worded for the person who has to fix the DAG or the command line."""
+"""Every exception the package raises, each worded for the person who has to fix the DAG, connection or command.
+
+``ComposerPodInputError`` is a ``ValueError`` (bad input, caught before anything exists); the others are
+``AirflowException`` subclasses, raised while a task runs.
+"""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any, Sequence
+
+from airflow.exceptions import AirflowException
+
+if TYPE_CHECKING:
+    from airflow_provider_composer_pod.validation.model import Finding
 
 # Long values make a message unreadable; the start is enough to find the typo.
 _MAX_SHOWN = 80
@@ -28,3 +37,34 @@ class ComposerPodInputError(ValueError):
         self.fix = fix
         shown = " (value hidden)" if hide_value else "" if value is ... else "=" + _shown(value)
         super().__init__(f"{parameter}{shown} is not valid: {rule}. Fix: {fix}")
+
+
+class ComposerPodValidationError(AirflowException):
+    """Autopilot or Composer would reject the pod; the message lists every reason, one per line."""
+
+    def __init__(self, findings: Sequence[Finding]) -> None:
+        self.findings = list(findings)
+        lines = [finding.render() for finding in self.findings]
+        count = len(lines)
+        header = f"{count} problem{'' if count == 1 else 's'} would stop this pod on Cloud Composer:"
+        super().__init__("\n".join([header, *("- " + line for line in lines)]))
+
+
+class ComposerPodPreflightError(AirflowException):
+    """The pod would not start: something it references does not exist."""
+
+
+class ComposerPodRejectedError(AirflowException):
+    """The API server refused to create the pod (no pod exists): what it said, and what to do."""
+
+
+class ComposerPodStartupError(AirflowException):
+    """The pod did not start: the message says why, from its status and events, and what to change."""
+
+
+class ComposerPodConfigError(AirflowException):
+    """The kube config the task resolved cannot be loaded (a missing file, a context it does not have)."""
+
+
+class ComposerPodObjectError(AirflowException):
+    """A Secret or ConfigMap could not be written through the Kubernetes API; the message says what to run instead."""

@@ -53,7 +53,7 @@ def follow(emulator: Any, name: str, lines: int, cuts: int, resumable: bool) -> 
     from airflow.providers.cncf.kubernetes.utils.pod_manager import PodManager
     from kubernetes import client
 
-    from airflow_provider_composer_pod.log_stream import LogPositions, follow_resumably
+    from airflow_provider_composer_pod.kube.log_stream import LogPositions, follow_resumably
 
     emulator.reset()
     emulator.scenario(image="numbered", entrypoint=_entrypoint(lines))

@@ -26,13 +26,13 @@ def run(args: argparse.Namespace) -> int:
 
     from rich.console import Console
 
-    from airflow_provider_composer_pod.validation import effective_pod, validate_pod
-    from airflow_provider_composer_pod.validation_dags import (
+    from airflow_provider_composer_pod.validation.dags import (
         build_pod,
         load_pod_tasks,
         pod_yaml,
         resolve_generation,
     )
+    from airflow_provider_composer_pod.validation.validate import effective_pod, validate_pod
 
     console = Console(no_color=args.no_color, highlight=False, soft_wrap=True)
     err = Console(stderr=True, no_color=args.no_color, highlight=False, soft_wrap=True)

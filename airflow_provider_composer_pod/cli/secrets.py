@@ -17,7 +17,12 @@ import sys
 from typing import Any, Callable, Dict, Optional, Tuple, cast
 
 from airflow_provider_composer_pod.errors import ComposerPodInputError
-from airflow_provider_composer_pod.manifests import Manifest, config_map_manifest, read_manifest, secret_manifest
+from airflow_provider_composer_pod.workloads.manifests import (
+    Manifest,
+    config_map_manifest,
+    read_manifest,
+    secret_manifest,
+)
 
 DEFAULT_CONN_ID = "kubernetes_default"
 
@@ -101,7 +106,7 @@ def _write(text: str, output: Optional[str]) -> None:
     if output is None:
         sys.stdout.write(text)
         return
-    from airflow_provider_composer_pod.workload_objects import write_private
+    from airflow_provider_composer_pod.workloads.objects import write_private
 
     write_private(output, text)
 
@@ -122,7 +127,7 @@ def _failure_reason(error: Exception) -> str:
 
 def _apply(manifest: Manifest, conn_id: str, kind: str) -> int:
     from airflow_provider_composer_pod.hooks.composer_pod import ComposerPodHook
-    from airflow_provider_composer_pod.validation_dags import quiet_stdout
+    from airflow_provider_composer_pod.validation.dags import quiet_stdout
 
     resource, _, method_name = _KINDS[kind]
     hook = ComposerPodHook(conn_id=conn_id)

@@ -28,8 +28,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def collect(args: argparse.Namespace) -> Tuple[Dict[str, Any], List[Tuple[str, Any]]]:
     """Load the DAGs and check each pod task: (summary, [(dag_id, finding)])."""
-    from airflow_provider_composer_pod.validation import Finding, validate_pod
-    from airflow_provider_composer_pod.validation_dags import build_pod, load_pod_tasks, resolve_generation
+    from airflow_provider_composer_pod.validation.dags import build_pod, load_pod_tasks, resolve_generation
+    from airflow_provider_composer_pod.validation.validate import Finding, validate_pod
 
     generation, origin = resolve_generation(args.generation)
     loaded = load_pod_tasks(args.dag_folder)

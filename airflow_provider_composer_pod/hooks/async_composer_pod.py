@@ -11,11 +11,11 @@ import contextlib
 from functools import cached_property
 from typing import Any, AsyncIterator, Dict, Optional
 
-from airflow_provider_composer_pod.api_clients import retrying_async_api_client
 from airflow_provider_composer_pod.compat import PROVIDER_VERSION, AsyncKubernetesHook
 from airflow_provider_composer_pod.environment import ComposerEnvironment, detect_environment
 from airflow_provider_composer_pod.extras import extra_field
-from airflow_provider_composer_pod.retries import RetryPolicy, retry_policy
+from airflow_provider_composer_pod.kube.api_clients import retrying_async_api_client
+from airflow_provider_composer_pod.kube.retries import RetryPolicy, retry_policy
 
 if AsyncKubernetesHook is None:  # pragma: no cover - provider 4.x has no async hook (and no trigger) at all
     raise ImportError(

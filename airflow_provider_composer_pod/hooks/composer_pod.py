@@ -5,13 +5,16 @@ from __future__ import annotations
 from functools import cached_property
 from typing import Any, Dict, Optional, Tuple, Union
 
-
-from airflow_provider_composer_pod.api_clients import retrying_api_client
 from airflow_provider_composer_pod.compat import KubernetesHook, async_hook_config, hook_connection_kwargs
-from airflow_provider_composer_pod.environment import COMPOSER_KUBE_CONFIG, USER_WORKLOADS_NAMESPACE, ComposerEnvironment
+from airflow_provider_composer_pod.environment import (
+    COMPOSER_KUBE_CONFIG,
+    USER_WORKLOADS_NAMESPACE,
+    ComposerEnvironment,
+)
 from airflow_provider_composer_pod.errors import ComposerPodInputError
 from airflow_provider_composer_pod.hooks.connection import ComposerConnection, ComposerPodConfigError
-from airflow_provider_composer_pod.retries import NO_RETRIES, RetryPolicy
+from airflow_provider_composer_pod.kube.api_clients import retrying_api_client
+from airflow_provider_composer_pod.kube.retries import NO_RETRIES, RetryPolicy
 
 __all__ = ["ComposerPodConfigError", "ComposerPodHook"]
 
@@ -136,7 +139,7 @@ class ComposerPodHook(KubernetesHook):
 
     def test_connection(self) -> Tuple[bool, str]:
         """Answer the UI's Test button and ``airflow connections test`` with a clear yes or no."""
-        from airflow_provider_composer_pod.connection_check import check_connection
+        from airflow_provider_composer_pod.hooks.connection_check import check_connection
 
         try:
             self.retry_policy  # noqa: B018 - a bad 'API retry timeout (s)' is an answer too
@@ -164,33 +167,36 @@ class ComposerPodHook(KubernetesHook):
         )
 
     def create_or_replace_secret(self, manifest: Any) -> str:
-        """Write a :class:`~airflow_provider_composer_pod.manifests.SecretManifest`; ``"created"`` or ``"replaced"``."""
-        from airflow_provider_composer_pod.workload_objects import apply_manifest
+        """Write a :class:`~airflow_provider_composer_pod.workloads.manifests.SecretManifest`.
+
+        Returns ``"created"`` or ``"replaced"``.
+        """
+        from airflow_provider_composer_pod.workloads.objects import apply_manifest
 
         return apply_manifest(self, manifest)
 
     def create_or_replace_config_map(self, manifest: Any) -> str:
-        """Write a :class:`~airflow_provider_composer_pod.manifests.ConfigMapManifest`."""
-        from airflow_provider_composer_pod.workload_objects import apply_manifest
+        """Write a :class:`~airflow_provider_composer_pod.workloads.manifests.ConfigMapManifest`."""
+        from airflow_provider_composer_pod.workloads.objects import apply_manifest
 
         return apply_manifest(self, manifest)
 
     def get_secret(self, name: str, namespace: Optional[str] = None) -> Any:
-        from airflow_provider_composer_pod.workload_objects import read_object
+        from airflow_provider_composer_pod.workloads.objects import read_object
 
         return read_object(self, "Secret", name, namespace)
 
     def get_config_map(self, name: str, namespace: Optional[str] = None) -> Any:
-        from airflow_provider_composer_pod.workload_objects import read_object
+        from airflow_provider_composer_pod.workloads.objects import read_object
 
         return read_object(self, "ConfigMap", name, namespace)
 
     def delete_secret(self, name: str, namespace: Optional[str] = None) -> bool:
-        from airflow_provider_composer_pod.workload_objects import delete_object
+        from airflow_provider_composer_pod.workloads.objects import delete_object
 
         return delete_object(self, "Secret", name, namespace)
 
     def delete_config_map(self, name: str, namespace: Optional[str] = None) -> bool:
-        from airflow_provider_composer_pod.workload_objects import delete_object
+        from airflow_provider_composer_pod.workloads.objects import delete_object
 
         return delete_object(self, "ConfigMap", name, namespace)

@@ -17,20 +17,15 @@ import os
 from functools import cached_property
 from typing import Any, Dict, Iterator, Mapping, Optional, Union
 
-from airflow.exceptions import AirflowException
-
 from airflow_provider_composer_pod.environment import COMPOSER_KUBE_CONFIG, ComposerEnvironment, detect_environment
+from airflow_provider_composer_pod.errors import ComposerPodConfigError
 from airflow_provider_composer_pod.extras import FIELDS, as_bool, extra_field
-from airflow_provider_composer_pod.retries import RetryPolicy, retry_policy
+from airflow_provider_composer_pod.kube.retries import RetryPolicy, retry_policy
 
 # Connection extras that already say how to reach the cluster; when any is set, we leave the choice to KubernetesHook.
 _CONNECTION_CONFIG_FIELDS = ("in_cluster", "kube_config_path", "kube_config")
 # Connections that may be absent, meaning "use the defaults" (as KubernetesHook 7+ treats kubernetes_default).
 OPTIONAL_CONNECTIONS = ("kubernetes_default", "composer_pod_default")
-
-
-class ComposerPodConfigError(AirflowException):
-    """The kube config the task resolved cannot be loaded (a missing file, a context it does not have)."""
 
 
 class ComposerConnection:
@@ -98,7 +93,7 @@ class ComposerConnection:
         return self.field("namespace") or self.environment.default_namespace
 
     def resolve_config_source(self) -> str:
-        """Pick the kube config once, fill the hook's ``config_file`` if that is a gap, and log one line saying which."""
+        """Pick the kube config once, fill the hook's ``config_file`` if it is a gap, and log one line saying which."""
         if self._config_source is not None:
             return self._config_source
         hook = self.hook

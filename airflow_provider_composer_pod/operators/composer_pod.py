@@ -21,27 +21,30 @@ from airflow_provider_composer_pod.compat import (
     task_timeout,
     translate_arguments,
 )
-from airflow_provider_composer_pod.config_maps import attach_config_maps
-from airflow_provider_composer_pod.deferral_timeout import backstop, execution_deadline, timed_out
-from airflow_provider_composer_pod.diagnosis import (
+from airflow_provider_composer_pod.environment import DEFAULT_STARTUP_TIMEOUT_SECONDS
+from airflow_provider_composer_pod.errors import ComposerPodInputError
+from airflow_provider_composer_pod.extras import as_bool
+from airflow_provider_composer_pod.hooks.connection import ComposerConnection, read_through
+from airflow_provider_composer_pod.kube.api_clients import retrying_api_client
+from airflow_provider_composer_pod.kube.diagnosis import (
     FailureFacts,
     base_container_succeeded,
     failure_message,
     gather_facts,
 )
-from airflow_provider_composer_pod.environment import DEFAULT_STARTUP_TIMEOUT_SECONDS
-from airflow_provider_composer_pod.errors import ComposerPodInputError
-from airflow_provider_composer_pod.extras import as_bool
-from airflow_provider_composer_pod.hooks.connection import ComposerConnection, read_through
-from airflow_provider_composer_pod.log_stream import (
+from airflow_provider_composer_pod.kube.log_stream import (
     DEFAULT_TAIL_LINES,
     LogPositions,
     follow_resumably,
     tail_line_count,
 )
-from airflow_provider_composer_pod.naming import pod_name_from_task_id
-from airflow_provider_composer_pod.pod_fields import rejection, unreadable_template
-from airflow_provider_composer_pod.preflight import (
+from airflow_provider_composer_pod.kube.retries import RetryPolicy, retry_policy
+from airflow_provider_composer_pod.kube.seams import wrapped
+from airflow_provider_composer_pod.kube.teardown import delete_pods
+from airflow_provider_composer_pod.startup.deadline import backstop, execution_deadline, timed_out
+from airflow_provider_composer_pod.startup.wait import failing_fast_on_config_error
+from airflow_provider_composer_pod.validation.pod_fields import rejection, unreadable_template
+from airflow_provider_composer_pod.validation.preflight import (
     CANNOT_START,
     ComposerPodPreflightError,
     check_literals,
@@ -50,11 +53,8 @@ from airflow_provider_composer_pod.preflight import (
     object_keys,
     pod_references,
 )
-from airflow_provider_composer_pod.api_clients import retrying_api_client
-from airflow_provider_composer_pod.retries import RetryPolicy, retry_policy
-from airflow_provider_composer_pod.seams import wrapped
-from airflow_provider_composer_pod.startup import failing_fast_on_config_error
-from airflow_provider_composer_pod.teardown import delete_pods
+from airflow_provider_composer_pod.workloads.config_maps import attach_config_maps
+from airflow_provider_composer_pod.workloads.naming import pod_name_from_task_id
 
 if TYPE_CHECKING:
     from airflow.sdk.definitions.context import Context
@@ -97,7 +97,8 @@ class ComposerPodOperator(KubernetesPodOperator):
     :param composer_generation: 1, 2, 3 or ``"auto"`` (default): overrides the detected generation, as the
         ``COMPOSER_POD_GENERATION`` environment variable does.
     :param config_maps: ConfigMaps for the base container, each a name (all its keys become env vars, as
-        ``config_map_env_from``) or a :func:`~airflow_provider_composer_pod.config_maps.config_map_volume` (mounted as
+        ``config_map_env_from``) or a :func:`~airflow_provider_composer_pod.workloads.config_maps.config_map_volume`
+        (mounted as
         files). Templated; names are checked after rendering.
     :param strict_validation: treat what Autopilot would silently adjust (requests below a minimum, off-ratio, limits
         different from requests) as errors. Default: the connection's ``strict_validation`` extra, else off.
@@ -177,7 +178,7 @@ class ComposerPodOperator(KubernetesPodOperator):
             retry_policy(api_retry_timeout)  # a bad literal is a DAG import error, like check_literals' findings
             self.api_retry_timeout = api_retry_timeout
         if startup_wait is not None:
-            from airflow_provider_composer_pod.startup_deferral import check_startup_wait  # parse time: only if given
+            from airflow_provider_composer_pod.operators.deferral import check_startup_wait  # parse time: only if given
 
             check_startup_wait(startup_wait, getattr(self, "deferrable", False))
             self.startup_wait = startup_wait
@@ -241,7 +242,7 @@ class ComposerPodOperator(KubernetesPodOperator):
         self.api_retry_policy  # noqa: B018 - a bad api_retry_timeout fails here, before any pod exists
         self._execution_deadline = execution_deadline(self, context)
         if self.startup_wait == "defer" and self._startup_event is None:
-            from airflow_provider_composer_pod.startup_deferral import require_async_client
+            from airflow_provider_composer_pod.operators.deferral import require_async_client
 
             require_async_client()  # before any pod exists
         return super().execute(context)
@@ -321,7 +322,7 @@ class ComposerPodOperator(KubernetesPodOperator):
             self._report_startup(pod, self._startup_event)
             return super().await_pod_start(pod, *args, **kwargs)  # returns at once: the pod has left Pending
         if self.startup_wait == "defer":
-            from airflow_provider_composer_pod.startup_deferral import RESUME_METHOD, startup_trigger
+            from airflow_provider_composer_pod.operators.deferral import RESUME_METHOD, startup_trigger
 
             trigger = startup_trigger(self, pod, self._created_at)
             self._deferring_startup = True  # KPO's cleanup runs on the way out; the pod must live on
@@ -329,7 +330,7 @@ class ComposerPodOperator(KubernetesPodOperator):
         # Blocking: KPO's own wait and its one budget, then the startup told as the deferred wait tells it, with the
         # same advice when the pod did not start. Second line of defence after the pre-flight: a Secret deleted (or a
         # key removed) after the check leaves the pod in CreateContainerConfigError, which fails the wait at once.
-        from airflow_provider_composer_pod.startup_deferral import startup_event
+        from airflow_provider_composer_pod.operators.deferral import startup_event
 
         try:
             with failing_fast_on_config_error(self.pod_manager, self._fail_start):
@@ -342,7 +343,11 @@ class ComposerPodOperator(KubernetesPodOperator):
 
     def _report_startup(self, pod: Any, event: Dict[str, Any]) -> None:
         """The startup story in the task log; a pod that did not start fails here, with advice."""
-        from airflow_provider_composer_pod.startup_deferral import ComposerPodStartupError, config_error, report_startup
+        from airflow_provider_composer_pod.operators.deferral import (
+            ComposerPodStartupError,
+            config_error,
+            report_startup,
+        )
 
         message = report_startup(self, event)
         problem = config_error(event)
@@ -355,7 +360,7 @@ class ComposerPodOperator(KubernetesPodOperator):
     def defer(self, *args: Any, **kwargs: Any) -> Any:
         # deferrable=True: KPO defers with its stock trigger; ours takes the same arguments and waits for the start on
         # the shared watch, with the connection resolved here.
-        from airflow_provider_composer_pod.startup_deferral import full_deferral_trigger, is_stock_trigger
+        from airflow_provider_composer_pod.operators.deferral import full_deferral_trigger, is_stock_trigger
 
         if is_stock_trigger(kwargs.get("trigger")):
             kwargs["trigger"] = full_deferral_trigger(self, kwargs["trigger"])
@@ -403,7 +408,7 @@ class ComposerPodOperator(KubernetesPodOperator):
         self._check_deferral_timeout(event)
         self._execution_deadline = execution_deadline(self, context)  # KPO may defer again (logging_interval)
         if isinstance(event, dict) and event.get("composer_startup"):
-            from airflow_provider_composer_pod.startup_deferral import ComposerPodStartupError
+            from airflow_provider_composer_pod.operators.deferral import ComposerPodStartupError
 
             self._startup_failure = ComposerPodStartupError(event.get("message"))
 

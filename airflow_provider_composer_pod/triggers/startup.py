@@ -1,7 +1,8 @@
 """``ComposerPodStartupTrigger``: waits only while the pod starts, then hands the task back to a worker.
 
 Used by ``ComposerPodOperator(startup_wait="defer")`` on every provider version (4.x has no trigger of its own). It
-subscribes to the event loop's shared pod watch of the namespace (:mod:`~airflow_provider_composer_pod.pod_watch`)
+subscribes to the event loop's shared pod watch of the namespace
+(:mod:`~airflow_provider_composer_pod.startup.pod_watch`)
 and fires once the pod runs, has already finished, cannot start, is deleted, or the startup timeout passes. The
 worker then streams the logs and finishes the task exactly as the synchronous path does.
 """
@@ -13,9 +14,9 @@ from typing import Any, AsyncIterator, Dict, Optional
 from airflow.triggers.base import BaseTrigger, TriggerEvent
 
 from airflow_provider_composer_pod import compat
-from airflow_provider_composer_pod.deferral_timeout import expire, within
-from airflow_provider_composer_pod.pod_watch import ClusterConnection, PodWatchRefusedError, delete_pod
-from airflow_provider_composer_pod.startup_watch import wait_for_start
+from airflow_provider_composer_pod.startup.deadline import expire, within
+from airflow_provider_composer_pod.startup.pod_watch import ClusterConnection, PodWatchRefusedError, delete_pod
+from airflow_provider_composer_pod.startup.watch import wait_for_start
 
 _DEFERRED = "deferred"
 

@@ -205,7 +205,7 @@ def test_operator_arguments_and_connection_extras(k8s_emulator, connection, argu
 @given(manifest=manifest_inputs)
 def test_manifests_applied_with_the_hook(k8s_emulator, connection, manifest):
     from airflow_provider_composer_pod.hooks.composer_pod import ComposerPodHook
-    from airflow_provider_composer_pod.manifests import config_map_manifest, secret_manifest
+    from airflow_provider_composer_pod.workloads.manifests import config_map_manifest, secret_manifest
 
     connection({"namespace": NAMESPACE})
     build = secret_manifest if manifest["kind"] == "Secret" else config_map_manifest
@@ -236,7 +236,7 @@ def test_zz_fuzz_summary(capsys):
 def test_a_pod_without_an_image_is_the_api_servers_to_refuse(k8s_emulator, connection):
     """image=None goes to the API as with KPO (a pod template can supply the image); its 422 is a typed error, and no
     pod exists. A present but malformed image still fails in the pre-flight, before any request."""
-    from airflow_provider_composer_pod.pod_fields import ComposerPodRejectedError
+    from airflow_provider_composer_pod.validation.pod_fields import ComposerPodRejectedError
 
     connection({})
     k8s_emulator.clear_requests()

@@ -9,7 +9,7 @@ from typing import Any, List
 
 from kubernetes import client
 
-from airflow_provider_composer_pod.log_stream import LogPositions, follow_resumably
+from airflow_provider_composer_pod.kube.log_stream import LogPositions, follow_resumably
 
 NAMESPACE = "composer-user-workloads"
 

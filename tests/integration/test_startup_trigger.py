@@ -15,9 +15,9 @@ import pytest
 
 from airflow_provider_composer_pod import compat
 from airflow_provider_composer_pod.hooks.composer_pod import ComposerPodHook
-from airflow_provider_composer_pod.pod_watch import POD_SELECTOR, pod_watches
-from airflow_provider_composer_pod.startup_deferral import cluster_connection
-from airflow_provider_composer_pod.startup_story import describe_startup, startup_advice
+from airflow_provider_composer_pod.operators.deferral import cluster_connection
+from airflow_provider_composer_pod.startup.pod_watch import POD_SELECTOR, pod_watches
+from airflow_provider_composer_pod.startup.story import describe_startup, startup_advice
 from airflow_provider_composer_pod.triggers.startup import ComposerPodStartupTrigger
 
 NS = "composer-user-workloads"
@@ -285,8 +285,8 @@ async def test_a_failing_watch_reconnects_with_backoff_and_carries_on(k8s_emulat
 
 
 async def test_a_pod_the_watch_never_heard_of_is_read_once_then_reported_deleted(k8s_emulator, cluster):
-    from airflow_provider_composer_pod.pod_watch import ClusterConnection, PodWatchRegistry, WatchSettings
-    from airflow_provider_composer_pod.startup_watch import wait_for_start
+    from airflow_provider_composer_pod.startup.pod_watch import ClusterConnection, PodWatchRegistry, WatchSettings
+    from airflow_provider_composer_pod.startup.watch import wait_for_start
 
     k8s_emulator.scenario(pod_name="real-*", unschedulable_for=math.inf)
     k8s_emulator.create("pods", _pod("real-1"), NS)

@@ -10,8 +10,8 @@ import pytest
 
 from airflow_provider_composer_pod.cli import secrets as secrets_cli
 from airflow_provider_composer_pod.hooks.composer_pod import ComposerPodHook
-from airflow_provider_composer_pod.manifests import config_map_manifest, secret_manifest
-from airflow_provider_composer_pod.workload_objects import ComposerPodObjectError
+from airflow_provider_composer_pod.workloads.manifests import config_map_manifest, secret_manifest
+from airflow_provider_composer_pod.workloads.objects import ComposerPodObjectError
 
 NAMESPACE = "composer-user-workloads"
 

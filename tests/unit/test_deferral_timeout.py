@@ -9,7 +9,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from airflow_provider_composer_pod.deferral_timeout import BACKSTOP_SECONDS, backstop, execution_deadline, within
+from airflow_provider_composer_pod.startup.deadline import BACKSTOP_SECONDS, backstop, execution_deadline, within
 
 
 async def test_an_answer_before_the_deadline_is_the_answer():

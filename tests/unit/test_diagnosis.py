@@ -3,7 +3,7 @@ from __future__ import annotations
 import pytest
 
 from airflow_provider_composer_pod import k8s
-from airflow_provider_composer_pod.diagnosis import FailureFacts, describe_failure, diagnose, failure_message
+from airflow_provider_composer_pod.kube.diagnosis import FailureFacts, describe_failure, diagnose, failure_message
 
 
 def _pod(state: k8s.V1ContainerState, **status: object) -> k8s.V1Pod:

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from airflow_provider_composer_pod import k8s
+from airflow_provider_composer_pod.compat.legacy import translate
 from airflow_provider_composer_pod.errors import ComposerPodInputError
-from airflow_provider_composer_pod.legacy import translate
 
 BASE = frozenset({"task_id", "resources", "container_resources", "node_selector", "is_delete_operator_pod", "image"})
 PROVIDER_4 = BASE | {"node_selectors"}

@@ -3,7 +3,7 @@ from __future__ import annotations
 import pytest
 
 from airflow_provider_composer_pod.errors import ComposerPodInputError
-from airflow_provider_composer_pod.log_stream import Position, parse_timestamp, since_time, tail_line_count
+from airflow_provider_composer_pod.kube.log_stream import Position, parse_timestamp, since_time, tail_line_count
 
 
 @pytest.mark.parametrize(

@@ -4,7 +4,7 @@ import pytest
 
 from airflow_provider_composer_pod import k8s
 from airflow_provider_composer_pod.errors import ComposerPodInputError
-from airflow_provider_composer_pod.pod_fields import check_pod_fields
+from airflow_provider_composer_pod.validation.pod_fields import check_pod_fields
 
 
 def _pod(**changes: object) -> k8s.V1Pod:

@@ -6,7 +6,7 @@ import pytest
 from kubernetes.client.exceptions import ApiException
 
 from airflow_provider_composer_pod import Secret, k8s
-from airflow_provider_composer_pod.preflight import (
+from airflow_provider_composer_pod.validation.preflight import (
     ComposerPodPreflightError,
     Reference,
     check_references,

@@ -12,7 +12,7 @@ from kubernetes.client.exceptions import ApiException
 from kubernetes_asyncio.client.exceptions import ApiException as AsyncApiException
 
 from airflow_provider_composer_pod.errors import ComposerPodInputError
-from airflow_provider_composer_pod.retries import (
+from airflow_provider_composer_pod.kube.retries import (
     DEFAULT_API_RETRY_TIMEOUT,
     Outage,
     RetryPolicy,
@@ -174,7 +174,7 @@ def failing(errors: List[BaseException], result: Any = "ok") -> Callable[[], Any
 
 def test_transient_failures_are_retried_with_growing_jittered_waits(caplog: pytest.LogCaptureFixture) -> None:
     time = FakeTime()
-    caplog.set_level(logging.WARNING, logger="airflow_provider_composer_pod.retries")
+    caplog.set_level(logging.WARNING, logger="airflow_provider_composer_pod.kube.retries")
     policy = RetryPolicy(timeout=60, initial_delay=1.0, max_delay=4.0)
 
     result = call_with_retries(
@@ -225,7 +225,7 @@ def test_client_errors_are_not_retried() -> None:
 
 def test_gives_up_when_the_outage_outlasts_the_budget(caplog: pytest.LogCaptureFixture) -> None:
     time = FakeTime()
-    caplog.set_level(logging.WARNING, logger="airflow_provider_composer_pod.retries")
+    caplog.set_level(logging.WARNING, logger="airflow_provider_composer_pod.kube.retries")
 
     with pytest.raises(u3.MaxRetryError):
         call_with_retries(
@@ -274,7 +274,7 @@ def test_retryable_narrows_what_is_retried() -> None:
 
 
 def test_async_entry_point(caplog: pytest.LogCaptureFixture) -> None:
-    caplog.set_level(logging.WARNING, logger="airflow_provider_composer_pod.retries")
+    caplog.set_level(logging.WARNING, logger="airflow_provider_composer_pod.kube.retries")
     errors: List[BaseException] = [AsyncApiException(status=502, reason="Bad Gateway"), asyncio.TimeoutError()]
 
     async def call() -> str:

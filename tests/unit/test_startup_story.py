@@ -6,7 +6,7 @@ from typing import Any, Dict, List, Optional
 
 import pytest
 
-from airflow_provider_composer_pod.startup_story import (
+from airflow_provider_composer_pod.startup.story import (
     CANNOT_START,
     DELETED,
     FINISHED,

@@ -17,7 +17,7 @@ from airflow import DAG
 
 from airflow_provider_composer_pod import ComposerPodOperator
 from airflow_provider_composer_pod.compat import KPO_ARGUMENTS
-from airflow_provider_composer_pod.secrets import secret_env, secret_volume
+from airflow_provider_composer_pod.workloads.secrets import secret_env, secret_volume
 
 START = datetime(2024, 1, 1)
 SECRET = "canary-secret"

@@ -33,7 +33,7 @@ with DAG(dag_id="e2e_keep_pod", start_date=START, schedule=None, catchup=False):
     ComposerPodOperator(task_id="kept", image="bash", cmds=["echo", "kept"], on_finish_action="keep_pod")
 
 with DAG(dag_id="e2e_config_maps_argument", start_date=START, schedule=None, catchup=False):
-    from airflow_provider_composer_pod.config_maps import config_map_volume
+    from airflow_provider_composer_pod.workloads.config_maps import config_map_volume
 
     ComposerPodOperator(
         task_id="uses-config-maps",

@@ -12,7 +12,7 @@ from typing import Any
 from airflow import DAG
 
 from airflow_provider_composer_pod import ComposerPodOperator, k8s
-from airflow_provider_composer_pod.secrets import secret_env
+from airflow_provider_composer_pod.workloads.secrets import secret_env
 
 START = datetime(2024, 1, 1)
 

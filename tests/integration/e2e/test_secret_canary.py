@@ -34,13 +34,13 @@ from airflow_provider_composer_pod.cli.secrets import add_secret_arguments, run_
 from airflow_provider_composer_pod.compat import AIRFLOW_3, KPO_ARGUMENTS
 from airflow_provider_composer_pod.errors import ComposerPodInputError
 from airflow_provider_composer_pod.hooks.composer_pod import ComposerPodHook
-from airflow_provider_composer_pod.manifests import load_manifest, secret_manifest
-from airflow_provider_composer_pod.preflight import (
+from airflow_provider_composer_pod.validation.preflight import (
     ComposerPodPreflightError,
     Reference,
     check_references,
     object_keys,
 )
+from airflow_provider_composer_pod.workloads.manifests import load_manifest, secret_manifest
 from tests.integration.conftest import created_pods, pod_logged
 
 pytestmark = pytest.mark.e2e

@@ -6,7 +6,7 @@ import pytest
 
 from airflow_provider_composer_pod import ComposerPodOperator
 from airflow_provider_composer_pod.errors import ComposerPodInputError
-from airflow_provider_composer_pod.retries import DEFAULT_API_RETRY_TIMEOUT
+from airflow_provider_composer_pod.kube.retries import DEFAULT_API_RETRY_TIMEOUT
 
 
 def test_unset_means_the_connection_or_the_default():

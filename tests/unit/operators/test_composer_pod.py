@@ -6,8 +6,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from airflow_provider_composer_pod import ComposerPodOperator, KubernetesPodOperator, k8s
-from airflow_provider_composer_pod import compat
+from airflow_provider_composer_pod import ComposerPodOperator, KubernetesPodOperator, compat, k8s
 from airflow_provider_composer_pod.compat import REQUIRES_POD_NAME
 from airflow_provider_composer_pod.environment import DEFAULT_STARTUP_TIMEOUT_SECONDS
 
@@ -231,8 +230,8 @@ def test_an_argument_newer_than_the_installed_provider_names_the_version_it_need
     from packaging.version import Version
 
     from airflow_provider_composer_pod.compat import PROVIDER_VERSION
+    from airflow_provider_composer_pod.compat.kpo_arguments import FIRST_PROVIDER_VERSION
     from airflow_provider_composer_pod.errors import ComposerPodInputError
-    from airflow_provider_composer_pod.kpo_arguments import FIRST_PROVIDER_VERSION
 
     newer = sorted(name for name, first in FIRST_PROVIDER_VERSION.items() if Version(first) > PROVIDER_VERSION)
     if not newer:

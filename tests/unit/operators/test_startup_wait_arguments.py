@@ -9,9 +9,9 @@ from types import SimpleNamespace
 import pytest
 
 from airflow_provider_composer_pod import ComposerPodOperator, compat
-from airflow_provider_composer_pod.deferral_timeout import BACKSTOP_SECONDS, execution_deadline
 from airflow_provider_composer_pod.errors import ComposerPodInputError
-from airflow_provider_composer_pod.startup_deferral import require_async_client
+from airflow_provider_composer_pod.operators.deferral import require_async_client
+from airflow_provider_composer_pod.startup.deadline import BACKSTOP_SECONDS, execution_deadline
 
 
 def test_block_is_the_default_and_costs_no_instance_attribute():

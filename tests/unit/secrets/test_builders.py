@@ -6,13 +6,13 @@ import pytest
 from kubernetes.client import ApiClient
 
 from airflow_provider_composer_pod.compat import KubernetesPodOperator, Secret, k8s
-from airflow_provider_composer_pod.config_maps import (
+from airflow_provider_composer_pod.workloads.config_maps import (
     ConfigMapVolume,
     config_map_env,
     config_map_env_from,
     config_map_volume,
 )
-from airflow_provider_composer_pod.secrets import secret_env, secret_env_from, secret_volume
+from airflow_provider_composer_pod.workloads.secrets import secret_env, secret_env_from, secret_volume
 
 
 def _pod() -> k8s.V1Pod:

@@ -12,7 +12,12 @@ import pytest
 
 from airflow_provider_composer_pod.compat import redact
 from airflow_provider_composer_pod.errors import ComposerPodInputError
-from airflow_provider_composer_pod.manifests import MAX_DATA_BYTES, SecretManifest, load_manifest, secret_manifest
+from airflow_provider_composer_pod.workloads.manifests import (
+    MAX_DATA_BYTES,
+    SecretManifest,
+    load_manifest,
+    secret_manifest,
+)
 
 
 @pytest.fixture

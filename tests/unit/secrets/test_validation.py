@@ -5,9 +5,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from airflow_provider_composer_pod.compat import Secret, k8s
-from airflow_provider_composer_pod.config_maps import config_map_env, config_map_env_from, config_map_volume
 from airflow_provider_composer_pod.errors import ComposerPodInputError
-from airflow_provider_composer_pod.names import (
+from airflow_provider_composer_pod.workloads.config_maps import config_map_env, config_map_env_from, config_map_volume
+from airflow_provider_composer_pod.workloads.names import (
     is_templated,
     validate_env_name,
     validate_item_path,
@@ -16,7 +16,12 @@ from airflow_provider_composer_pod.names import (
     validate_namespace,
     validate_object_name,
 )
-from airflow_provider_composer_pod.secrets import secret_env, secret_env_from, secret_volume, validate_rendered
+from airflow_provider_composer_pod.workloads.secrets import (
+    secret_env,
+    secret_env_from,
+    secret_volume,
+    validate_rendered,
+)
 
 VALID_NAMES = [
     pytest.param("airflow-secrets", id="guide-secret"),

@@ -7,8 +7,8 @@ import timeit
 import pytest
 from kubernetes.client import models as k8s
 
-from airflow_provider_composer_pod.rules import rule_book
-from airflow_provider_composer_pod.validation import (
+from airflow_provider_composer_pod.validation.rules import rule_book
+from airflow_provider_composer_pod.validation.validate import (
     ComposerPodValidationError,
     effective_pod,
     raise_for_errors,
@@ -119,10 +119,10 @@ def test_no_errors_returns_the_findings():
 
 def test_rules_are_not_read_at_package_import():
     code = (
-        "import sys, airflow_provider_composer_pod.validation, airflow_provider_composer_pod.rules as r;"
+        "import sys, airflow_provider_composer_pod.validation.validate;"
+        "import airflow_provider_composer_pod.validation.rules as r;"
         "assert r.rule_book.cache_info().currsize == 0;"
         "assert 'yaml' not in sys.modules or True;"
-        "assert 'airflow_provider_composer_pod.validation_errors' not in sys.modules;"
         "r.rule_book(); assert r.rule_book.cache_info().currsize == 1"
     )
     subprocess.run([sys.executable, "-c", code], check=True)
@@ -133,7 +133,7 @@ def test_every_number_has_a_source_and_says_if_verified():
 
     import yaml
 
-    data = yaml.safe_load(pkgutil.get_data("airflow_provider_composer_pod.rules", "autopilot.yaml"))
+    data = yaml.safe_load(pkgutil.get_data("airflow_provider_composer_pod.validation.rules", "autopilot.yaml"))
     entries = []
 
     def walk(node):
@@ -186,7 +186,7 @@ def test_construction_check_is_cheap():
 
 def test_composer_pod_operator_rejects_literal_errors_at_construction():
     from airflow_provider_composer_pod import ComposerPodOperator
-    from airflow_provider_composer_pod.validation_errors import ComposerPodValidationError
+    from airflow_provider_composer_pod.errors import ComposerPodValidationError
 
     with pytest.raises(ComposerPodValidationError) as raised:
         ComposerPodOperator(
@@ -214,7 +214,7 @@ def test_composer_pod_operator_allows_affinity_on_composer_1_and_defers_template
 
 def test_strict_validation_turns_adjustments_into_construction_errors():
     from airflow_provider_composer_pod import ComposerPodOperator
-    from airflow_provider_composer_pod.validation_errors import ComposerPodValidationError
+    from airflow_provider_composer_pod.errors import ComposerPodValidationError
 
     resources = k8s.V1ResourceRequirements(requests={"cpu": "1", "memory": "1Gi"}, limits={"cpu": "2", "memory": "1Gi"})
     ComposerPodOperator(task_id="lenient", image="u", composer_generation=2, container_resources=resources)

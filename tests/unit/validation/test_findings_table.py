@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from airflow_provider_composer_pod.validation import validate_pod
+from airflow_provider_composer_pod.validation.validate import validate_pod
 from tests.unit.validation.conftest import FITS, XCOM_SIDECAR, make_pod
 
 GKE = "https://cloud.google.com/kubernetes-engine/docs/concepts/autopilot-resource-requests"

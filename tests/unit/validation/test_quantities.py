@@ -4,7 +4,7 @@ from decimal import Decimal
 
 import pytest
 
-from airflow_provider_composer_pod.quantities import (
+from airflow_provider_composer_pod.validation.quantities import (
     QuantityError,
     ceil_to,
     format_bytes,

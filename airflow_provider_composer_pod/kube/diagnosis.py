@@ -93,8 +93,8 @@ def _event_message(events: Sequence[Any], *reasons: str) -> Optional[str]:
 
 def _memory_advice(pod: Any, base_container: str, generation: Optional[int]) -> str:
     """How much memory the container had, and how far Autopilot lets it go for the pod's compute class."""
-    from airflow_provider_composer_pod.quantities import format_bytes, try_parse
-    from airflow_provider_composer_pod.rules import GENERAL_PURPOSE, rule_book
+    from airflow_provider_composer_pod.validation.quantities import format_bytes, try_parse
+    from airflow_provider_composer_pod.validation.rules import GENERAL_PURPOSE, rule_book
 
     resources = _attr(_base_spec(pod, base_container), "resources")
     limit = (_attr(resources, "limits") or {}).get("memory") or (_attr(resources, "requests") or {}).get("memory")

@@ -11,13 +11,8 @@ import os
 from dataclasses import dataclass
 from typing import Any, Dict, Iterable, List, Optional, Set, Tuple
 
-from airflow.exceptions import AirflowException
-
 from airflow_provider_composer_pod.compat import RESOURCES_ATTRIBUTE
-
-
-class ComposerPodPreflightError(AirflowException):
-    """The pod would not start: something it references does not exist."""
+from airflow_provider_composer_pod.errors import ComposerPodPreflightError
 
 
 @dataclass(frozen=True)
@@ -157,7 +152,7 @@ def object_keys(client: Any) -> Any:
     """
     from kubernetes.client.exceptions import ApiException
 
-    from airflow_provider_composer_pod.masking import mask_secret_data
+    from airflow_provider_composer_pod.workloads.masking import mask_secret_data
 
     def read(kind: str, name: str, namespace: str) -> Optional[List[str]]:
         reader = client.read_namespaced_secret if kind == "Secret" else client.read_namespaced_config_map
@@ -184,7 +179,7 @@ def check_literals(task: Any) -> None:
     if not any(getattr(task, name, None) for name in _RULED_ARGUMENTS):
         return
     from airflow_provider_composer_pod.environment import detect_environment
-    from airflow_provider_composer_pod.validation import raise_for_errors, validate_operator
+    from airflow_provider_composer_pod.validation.validate import raise_for_errors, validate_operator
 
     generation = detect_environment(generation=getattr(task, "composer_generation", None)).generation
     strict = bool(getattr(task, "strict_validation", False))
@@ -197,8 +192,8 @@ def check_pod(pod: Any, *, client: Any, task_id: str, generation: Optional[int],
 
     The pod is read as ``to_dict()`` gives it, the form KubernetesPodOperator itself logs before it creates the pod.
     """
-    from airflow_provider_composer_pod.pod_fields import check_pod_fields
-    from airflow_provider_composer_pod.validation import raise_for_errors, validate_pod
+    from airflow_provider_composer_pod.validation.pod_fields import check_pod_fields
+    from airflow_provider_composer_pod.validation.validate import raise_for_errors, validate_pod
 
     request = pod.to_dict()
     check_pod_fields(request)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any, Callable, ContextManager, Optional
 
-from airflow_provider_composer_pod.seams import wrapped
+from airflow_provider_composer_pod.kube.seams import wrapped
 
 # A container that cannot be configured (missing Secret, ConfigMap or key) waits here until someone creates it.
 CONFIG_ERROR = "CreateContainerConfigError"

@@ -14,13 +14,12 @@ import time
 from typing import Any, Dict, List, Optional
 
 import yaml
-from airflow.exceptions import AirflowException
 
 from airflow_provider_composer_pod import compat
 from airflow_provider_composer_pod.errors import ComposerPodInputError
 from airflow_provider_composer_pod.extras import as_bool
-from airflow_provider_composer_pod.pod_watch import ClusterConnection
-from airflow_provider_composer_pod.startup_story import (
+from airflow_provider_composer_pod.startup.pod_watch import ClusterConnection
+from airflow_provider_composer_pod.startup.story import (
     CANNOT_START,
     CONFIG_ERROR,
     DELETED,
@@ -37,10 +36,6 @@ STARTUP_WAITS = ("block", "defer")
 # The operator method a task resumes in after ComposerPodStartupTrigger fired.
 RESUME_METHOD = "execute_after_startup"
 _FAILED = (CANNOT_START, DELETED, TIMEOUT, "error")
-
-
-class ComposerPodStartupError(AirflowException):
-    """The pod did not start: the message says why, from its status and events, and what to change."""
 
 
 def check_startup_wait(value: Any, deferrable: Any) -> None:
@@ -82,7 +77,7 @@ def _read_config(path: str) -> Dict[str, Any]:
 
 
 def cluster_connection(connection: Any) -> ClusterConnection:
-    """The connection's kube config as data for the triggerer (a ComposerConnection): its file read here, or in-cluster."""
+    """The kube config of a ComposerConnection as data for the triggerer: its file read here, or in-cluster."""
     connection.resolve_config_source()
     extras = connection.resolved_extras()
     context = extras.get("cluster_context")

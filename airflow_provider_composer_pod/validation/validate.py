@@ -19,9 +19,7 @@ from __future__ import annotations
 import copy
 from typing import TYPE_CHECKING, Any, List, Optional, Sequence, Tuple
 
-from airflow_provider_composer_pod.quantities import format_bytes, is_template
-from airflow_provider_composer_pod.rules import GENERAL_PURPOSE, ClassRules, Entry, GenerationRules, RuleBook, rule_book
-from airflow_provider_composer_pod.validation_model import (
+from airflow_provider_composer_pod.validation.model import (
     ADJUSTED,
     ERROR,
     LEVELS,
@@ -32,16 +30,25 @@ from airflow_provider_composer_pod.validation_model import (
     operator_view,
     pod_view,
 )
-from airflow_provider_composer_pod.validation_resources import (
+from airflow_provider_composer_pod.validation.quantities import format_bytes, is_template
+from airflow_provider_composer_pod.validation.resources import (
     ContainerPlan,
     adjust,
     check_maximums,
     pod_total,
     read_values,
 )
+from airflow_provider_composer_pod.validation.rules import (
+    GENERAL_PURPOSE,
+    ClassRules,
+    Entry,
+    GenerationRules,
+    RuleBook,
+    rule_book,
+)
 
 if TYPE_CHECKING:
-    from airflow_provider_composer_pod.validation_errors import ComposerPodValidationError
+    from airflow_provider_composer_pod.errors import ComposerPodValidationError
 
 __all__ = [
     "ADJUSTED",
@@ -383,7 +390,7 @@ def raise_for_errors(findings: Sequence[Finding]) -> Tuple[Finding, ...]:
     """Raise :class:`ComposerPodValidationError` listing every error; return the other findings for logging."""
     errors = errors_in(findings)
     if errors:
-        from airflow_provider_composer_pod.validation_errors import ComposerPodValidationError
+        from airflow_provider_composer_pod.errors import ComposerPodValidationError
 
         raise ComposerPodValidationError(errors)
     return tuple(findings)
@@ -392,7 +399,7 @@ def raise_for_errors(findings: Sequence[Finding]) -> Tuple[Finding, ...]:
 def __getattr__(name: str) -> Any:
     # ComposerPodValidationError imports Airflow; load it only when someone asks for it.
     if name == "ComposerPodValidationError":
-        from airflow_provider_composer_pod.validation_errors import ComposerPodValidationError
+        from airflow_provider_composer_pod.errors import ComposerPodValidationError
 
         return ComposerPodValidationError
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -9,7 +9,8 @@ ends at the next success, so a caller that retries on its own (KPO's tenacity de
 time the user allowed. Each retry logs one line.
 
 :func:`call_with_retries` and :func:`acall_with_retries` are the sync and async entry points; the API clients of
-:mod:`airflow_provider_composer_pod.api_clients` use them for every call, and triggers or watches can use them alone.
+:mod:`~airflow_provider_composer_pod.kube.api_clients` use them for every call, and triggers or watches can use them
+alone.
 """
 
 from __future__ import annotations

@@ -11,8 +11,8 @@ from __future__ import annotations
 import re
 from typing import Any, Mapping, Optional
 
-from airflow_provider_composer_pod.errors import ComposerPodInputError
-from airflow_provider_composer_pod.names import (
+from airflow_provider_composer_pod.errors import ComposerPodInputError, ComposerPodRejectedError
+from airflow_provider_composer_pod.workloads.names import (
     MAX_LABEL_LENGTH,
     MAX_NAME_LENGTH,
     validate_env_name,
@@ -139,16 +139,6 @@ def _check_container(container: Any, volumes: list) -> None:
                 f"container {name} mounts a volume the pod does not have (it has: {', '.join(volumes) or 'none'})",
                 "add the volume to `volumes`, or fix the mount's name",
             )
-
-
-def _airflow_exception() -> Any:
-    from airflow.exceptions import AirflowException
-
-    return AirflowException
-
-
-class ComposerPodRejectedError(_airflow_exception()):  # type: ignore[misc]
-    """The API server refused to create the pod (no pod exists): what it said, and what to do."""
 
 
 _REFUSALS = {

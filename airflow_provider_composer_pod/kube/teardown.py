@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any, List, Optional
 
-from airflow_provider_composer_pod.pod_identity import identity_selector
+from airflow_provider_composer_pod.kube.pod_identity import identity_selector
 
 
 def delete_pods(

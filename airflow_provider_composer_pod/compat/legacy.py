@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from typing import Any, Dict, FrozenSet, Optional
 
+from airflow_provider_composer_pod.compat.kpo_arguments import FIRST_PROVIDER_VERSION
 from airflow_provider_composer_pod.errors import ComposerPodInputError
-from airflow_provider_composer_pod.kpo_arguments import FIRST_PROVIDER_VERSION
 
 # Provider 4.4 converted these resource dicts itself; 5.0+ pass them through unconverted (an invalid pod spec).
 _LEGACY_RESOURCE_KEYS = {

@@ -6,8 +6,8 @@ import time
 from dataclasses import dataclass, field
 from typing import Any, Dict, Optional
 
-from airflow_provider_composer_pod.pod_watch import ClusterConnection, PodWatchRegistry, pod_watches
-from airflow_provider_composer_pod.startup_story import PENDING, TIMEOUT, classify
+from airflow_provider_composer_pod.startup.pod_watch import ClusterConnection, PodWatchRegistry, pod_watches
+from airflow_provider_composer_pod.startup.story import PENDING, TIMEOUT, classify
 
 
 @dataclass

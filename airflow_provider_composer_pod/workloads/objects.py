@@ -11,16 +11,12 @@ import os
 import tempfile
 from typing import Any, Optional
 
-from airflow.exceptions import AirflowException
+from airflow_provider_composer_pod.errors import ComposerPodObjectError
 
 _GCLOUD = {
     "Secret": ("user-workloads-secrets", "--secret-file-path"),
     "ConfigMap": ("user-workloads-config-maps", "--config-map-file-path"),
 }
-
-
-class ComposerPodObjectError(AirflowException):
-    """A Secret or ConfigMap could not be written through the Kubernetes API; the message says what to run instead."""
 
 
 def gcloud_command(kind: str, path: str) -> str:
@@ -106,7 +102,7 @@ def read_object(hook: Any, kind: str, name: str, namespace: Optional[str] = None
     """The Secret or ConfigMap, or None when it does not exist; a Secret's values are registered with the masker."""
     from kubernetes.client.exceptions import ApiException
 
-    from airflow_provider_composer_pod.masking import mask_secret_data
+    from airflow_provider_composer_pod.workloads.masking import mask_secret_data
 
     try:
         obj = _api(hook.core_v1_client, kind, "read")(name, namespace or hook.get_namespace())

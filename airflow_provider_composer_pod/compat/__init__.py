@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 from kubernetes.client import models as k8s
 from packaging.version import Version
 
-from airflow_provider_composer_pod.legacy import translate
+from airflow_provider_composer_pod.compat.legacy import translate
 
 
 def _installed(distribution: str) -> Version:

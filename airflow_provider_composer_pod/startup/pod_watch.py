@@ -29,7 +29,7 @@ import weakref
 from dataclasses import dataclass, field
 from typing import Any, Dict, List, Optional, Tuple
 
-from airflow_provider_composer_pod.startup_story import is_scheduled, trimmed
+from airflow_provider_composer_pod.startup.story import is_scheduled, trimmed
 
 log = logging.getLogger(__name__)
 

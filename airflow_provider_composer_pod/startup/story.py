@@ -15,7 +15,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Dict, List, Optional, Tuple
 
-from airflow_provider_composer_pod.startup import CONFIG_ERROR
+from airflow_provider_composer_pod.startup.wait import CONFIG_ERROR
 
 PENDING = "pending"
 STARTED = "started"  # Running: containers are up

@@ -10,7 +10,8 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, Callable, Dict, List, Optional, Tuple
 
-from airflow_provider_composer_pod.quantities import (
+from airflow_provider_composer_pod.validation.model import ADJUSTED, ERROR, NOTE, ContainerView
+from airflow_provider_composer_pod.validation.quantities import (
     QuantityError,
     ceil_bytes,
     ceil_to,
@@ -18,8 +19,7 @@ from airflow_provider_composer_pod.quantities import (
     is_template,
     parse_quantity,
 )
-from airflow_provider_composer_pod.rules import RESOURCES, ClassRules, Entry
-from airflow_provider_composer_pod.validation_model import ADJUSTED, ERROR, NOTE, ContainerView
+from airflow_provider_composer_pod.validation.rules import RESOURCES, ClassRules, Entry
 
 GIB = Decimal(2**30)
 MILLI = Decimal("0.001")

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any, Dict, Mapping, Optional, Tuple
 
-from airflow_provider_composer_pod.quantities import parse_quantity
+from airflow_provider_composer_pod.validation.quantities import parse_quantity
 
 RESOURCES = ("cpu", "memory", "ephemeral-storage")
 GENERAL_PURPOSE = "general-purpose"

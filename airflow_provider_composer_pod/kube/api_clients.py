@@ -18,8 +18,8 @@ import inspect
 import logging
 from typing import Any, Dict, Optional, Sequence
 
-from airflow_provider_composer_pod.pod_identity import create_pod_once, identity_selector, pick_created_pod
-from airflow_provider_composer_pod.retries import (
+from airflow_provider_composer_pod.kube.pod_identity import create_pod_once, identity_selector, pick_created_pod
+from airflow_provider_composer_pod.kube.retries import (
     TRANSIENT_STATUSES,
     Outage,
     RetryPolicy,

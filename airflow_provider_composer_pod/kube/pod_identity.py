@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any, Callable, Dict, List, Mapping, Optional
 
-from airflow_provider_composer_pod.retries import (
+from airflow_provider_composer_pod.kube.retries import (
     Outage,
     RetryPolicy,
     call_with_retries,

@@ -1,0 +1,1 @@
+"""What a pod uses: Secret and ConfigMap manifests, their helpers, names, and masking of their values."""
