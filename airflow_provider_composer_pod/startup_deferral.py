@@ -82,7 +82,7 @@ def _read_config(path: str) -> Dict[str, Any]:
 
 
 def cluster_connection(connection: Any) -> ClusterConnection:
-    """The connection's kube config as data for the triggerer (a ComposerConnection): its file read here, or in-cluster."""
+    """The kube config of a ComposerConnection as data for the triggerer: its file read here, or in-cluster."""
     connection.resolve_config_source()
     extras = connection.resolved_extras()
     context = extras.get("cluster_context")

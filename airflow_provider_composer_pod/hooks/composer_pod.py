@@ -5,10 +5,13 @@ from __future__ import annotations
 from functools import cached_property
 from typing import Any, Dict, Optional, Tuple, Union
 
-
 from airflow_provider_composer_pod.api_clients import retrying_api_client
 from airflow_provider_composer_pod.compat import KubernetesHook, async_hook_config, hook_connection_kwargs
-from airflow_provider_composer_pod.environment import COMPOSER_KUBE_CONFIG, USER_WORKLOADS_NAMESPACE, ComposerEnvironment
+from airflow_provider_composer_pod.environment import (
+    COMPOSER_KUBE_CONFIG,
+    USER_WORKLOADS_NAMESPACE,
+    ComposerEnvironment,
+)
 from airflow_provider_composer_pod.errors import ComposerPodInputError
 from airflow_provider_composer_pod.hooks.connection import ComposerConnection, ComposerPodConfigError
 from airflow_provider_composer_pod.retries import NO_RETRIES, RetryPolicy

@@ -98,7 +98,7 @@ class ComposerConnection:
         return self.field("namespace") or self.environment.default_namespace
 
     def resolve_config_source(self) -> str:
-        """Pick the kube config once, fill the hook's ``config_file`` if that is a gap, and log one line saying which."""
+        """Pick the kube config once, fill the hook's ``config_file`` if it is a gap, and log one line saying which."""
         if self._config_source is not None:
             return self._config_source
         hook = self.hook
@@ -161,7 +161,11 @@ class LazyExtras(Mapping[str, Any]):
         return len(self._connection.kube_extras)
 
 
-def read_through(hook: Any, connection: ComposerConnection) -> Any:
-    """Make ``hook`` (a KubernetesHook that KPO built) read its connection as ``connection`` does; returns ``hook``."""
-    hook.conn_extras = LazyExtras(connection)  # shadows KubernetesHook's cached_property: one read, ours
+def read_through(hook: Any, **arguments: Any) -> Any:
+    """Make ``hook`` (a KubernetesHook that KPO built) read its connection as Composer does; returns ``hook``.
+
+    Its :class:`ComposerConnection` (built from ``arguments``) is ``hook.composer_connection``.
+    """
+    hook.composer_connection = ComposerConnection(hook, **arguments)
+    hook.conn_extras = LazyExtras(hook.composer_connection)  # shadows KubernetesHook's cached_property: ours
     return hook
