@@ -209,6 +209,24 @@ KPO_ARGUMENTS = _accepted_arguments(KubernetesPodOperator)
 # Provider 4.4 converts container_resources and keeps the result as k8s_resources; 5.0+ keep container_resources.
 RESOURCES_ATTRIBUTE = "container_resources" if _provider_at_least("5.0.0") else "k8s_resources"
 
+# Labels KubernetesPodOperator sets on every pod itself (the task instance's, made label-safe by KPO, and its own
+# markers), overwriting any the DAG gave under the same key: they are KPO's to keep valid, not the DAG's.
+KPO_LABELS = frozenset(
+    {
+        "dag_id",
+        "task_id",
+        "run_id",
+        "try_number",
+        "map_index",
+        "parent_dag_id",
+        "execution_date",
+        "kubernetes_pod_operator",
+        "airflow_version",
+        "airflow_kpo_in_cluster",
+        "already_checked",
+    }
+)
+
 
 def base_container_name(task: Any) -> str:
     """The main container's name: an argument from provider 5.2, the class's BASE_CONTAINER_NAME before."""

@@ -156,7 +156,11 @@ class LazyExtras(Mapping[str, Any]):
         return len(self._connection.kube_extras)
 
 
-def read_through(hook: Any, connection: ComposerConnection) -> Any:
-    """Make ``hook`` (a KubernetesHook that KPO built) read its connection as ``connection`` does; returns ``hook``."""
-    hook.conn_extras = LazyExtras(connection)  # shadows KubernetesHook's cached_property: one read, ours
+def read_through(hook: Any, **arguments: Any) -> Any:
+    """Make ``hook`` (a KubernetesHook that KPO built) read its connection as Composer does; returns ``hook``.
+
+    Its :class:`ComposerConnection` (built from ``arguments``) is ``hook.composer_connection``.
+    """
+    hook.composer_connection = ComposerConnection(hook, **arguments)
+    hook.conn_extras = LazyExtras(hook.composer_connection)  # shadows KubernetesHook's cached_property: ours
     return hook

@@ -7,6 +7,7 @@ from functools import cached_property
 from typing import TYPE_CHECKING, Any, Callable, Dict, NoReturn, Optional, Sequence, Union
 
 from airflow.exceptions import AirflowException
+from kubernetes.config.config_exception import ConfigException
 
 from airflow_provider_composer_pod.compat import (
     POD_LAUNCH_ERRORS,
@@ -185,23 +186,21 @@ class ComposerPodOperator(KubernetesPodOperator):
         check_literals(self)  # the one non-assignment: rejected literal values become DAG import errors (issue 6)
 
     @cached_property
-    def composer_connection(self) -> ComposerConnection:
-        """The connection as Composer reads it, over the hook KubernetesPodOperator builds itself."""
-        connection = ComposerConnection(
+    def hook(self) -> Any:
+        # The hook KPO builds itself (its seam: KPO renews it when credentials expire), reading the connection as
+        # Composer does, so that KPO's own reads see what we see.
+        return read_through(
             super().hook, composer_generation=self.composer_generation, api_retry_timeout=self.api_retry_timeout
         )
-        read_through(connection.hook, connection)  # KPO's own reads of the connection see what we see
-        return connection
 
-    @cached_property
-    def hook(self) -> Any:
-        return self.composer_connection.hook
+    @property
+    def composer_connection(self) -> ComposerConnection:
+        """The connection as Composer reads it: extras, generation, kube config source, retry policy."""
+        return self.hook.composer_connection
 
     @cached_property
     def client(self) -> Any:
         # KPO's client, on the kube config settled here, whose every call rides out api_retry_timeout of outage.
-        from kubernetes.config.config_exception import ConfigException
-
         self._settle_config()
         try:
             client = super().client
@@ -262,6 +261,8 @@ class ComposerPodOperator(KubernetesPodOperator):
     def build_pod_request_obj(self, *args: Any, **kwargs: Any) -> Any:
         try:
             pod = super().build_pod_request_obj(*args, **kwargs)
+        except ConfigException as error:  # KPO asks its hook whether it runs in a cluster, which loads the config
+            raise self.composer_connection.config_error(error) from None
         except Exception as error:
             unreadable = unreadable_template(self, error)  # a template the client's models reject, said plainly
             if unreadable is None:

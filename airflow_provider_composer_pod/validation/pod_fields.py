@@ -9,7 +9,7 @@ logged by KPO in full. Here it fails first, naming the operator argument, the va
 from __future__ import annotations
 
 import re
-from typing import Any, Mapping, Optional
+from typing import Any, Collection, Mapping, Optional
 
 from airflow_provider_composer_pod.errors import ComposerPodInputError, ComposerPodRejectedError
 from airflow_provider_composer_pod.workloads.names import (
@@ -75,8 +75,11 @@ def _check_dns_label(value: Any, parameter: str, what: str) -> None:
         )
 
 
-def check_pod_fields(pod: Any) -> None:
-    """Raise ComposerPodInputError for the first name, label or reference in ``pod`` the API server would refuse."""
+def check_pod_fields(pod: Any, *, skip_labels: Collection[str] = ()) -> None:
+    """Raise ComposerPodInputError for the first name, label or reference in ``pod`` the API server would refuse.
+
+    ``skip_labels``: label keys whose values someone else sets and answers for (KubernetesPodOperator's own).
+    """
     metadata, spec = _attr(pod, "metadata"), _attr(pod, "spec")
     name = _attr(metadata, "name")
     if name is not None and (len(name) > MAX_NAME_LENGTH or not _SUBDOMAIN.fullmatch(name)):
@@ -89,7 +92,8 @@ def check_pod_fields(pod: Any) -> None:
     namespace = _attr(metadata, "namespace")
     if namespace is not None:
         validate_namespace(namespace, rendered=True)
-    _check_labels(_attr(metadata, "labels"), "labels")
+    labels = _attr(metadata, "labels") or {}
+    _check_labels({key: value for key, value in labels.items() if key not in skip_labels}, "labels")
     annotations = _attr(metadata, "annotations") or {}
     _check_labels(annotations, "annotations", values=False)
     size = sum(len(str(k)) + len(str(v)) for k, v in annotations.items())

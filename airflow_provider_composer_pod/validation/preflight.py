@@ -11,7 +11,7 @@ import os
 from dataclasses import dataclass
 from typing import Any, Dict, Iterable, List, Optional, Set, Tuple
 
-from airflow_provider_composer_pod.compat import RESOURCES_ATTRIBUTE
+from airflow_provider_composer_pod.compat import KPO_LABELS, RESOURCES_ATTRIBUTE
 from airflow_provider_composer_pod.errors import ComposerPodPreflightError
 
 
@@ -196,7 +196,7 @@ def check_pod(pod: Any, *, client: Any, task_id: str, generation: Optional[int],
     from airflow_provider_composer_pod.validation.validate import raise_for_errors, validate_pod
 
     request = pod.to_dict()
-    check_pod_fields(request)
+    check_pod_fields(request, skip_labels=KPO_LABELS)  # the DAG's labels; KPO answers for its own
     for finding in raise_for_errors(validate_pod(request, task_id=task_id, generation=generation, strict=strict)):
         log.warning("%s", finding.render())
     namespace = _attr(_attr(request, "metadata"), "namespace")

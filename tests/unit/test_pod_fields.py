@@ -58,3 +58,14 @@ def test_no_image_is_left_to_the_api_server():
     pod.spec.containers[0].image = None
 
     check_pod_fields(pod)
+
+
+def test_labels_kubernetes_pod_operator_sets_itself_are_left_to_it():
+    from airflow_provider_composer_pod.compat import KPO_LABELS
+
+    odd = {"airflow_kpo_in_cluster": "not a label value"}
+    with pytest.raises(ComposerPodInputError, match="airflow_kpo_in_cluster"):
+        check_pod_fields(_pod(labels=odd))
+    check_pod_fields(_pod(labels=odd), skip_labels=KPO_LABELS)
+    with pytest.raises(ComposerPodInputError, match=r"labels\['team'\]"):
+        check_pod_fields(_pod(labels={**odd, "team": "a b"}), skip_labels=KPO_LABELS)

@@ -183,7 +183,9 @@ def rule_book() -> RuleBook:
 
     raw = pkgutil.get_data(__name__, "autopilot.yaml")
     if raw is None:  # pragma: no cover - only with a loader that cannot read data files
-        raise RuntimeError("airflow_provider_composer_pod/rules/autopilot.yaml is missing from the installation")
+        raise RuntimeError(
+            "airflow_provider_composer_pod/validation/rules/autopilot.yaml is missing from the installation"
+        )
     loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
     return parse_rule_book(yaml.load(raw, Loader=loader))  # a safe loader
 
