@@ -189,7 +189,7 @@ async def _wait_ours(trigger: Any) -> float:
 
 
 def run_trial(emulator: EmulatorProcess, side: str, n: int, args: Any, config: Dict[str, Any]) -> Trial:
-    from airflow_provider_composer_pod.startup.pod_watch import ClusterConnection
+    from airflow_provider_composer_pod.kube.cluster import ClusterConnection
 
     prefix = f"{'stk' if side == 'stock' else 'our'}{n}"
     before = emulator.send(

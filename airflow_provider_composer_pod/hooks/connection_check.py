@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 import os
-from typing import TYPE_CHECKING, Tuple
-
-if TYPE_CHECKING:
-    from airflow_provider_composer_pod.hooks.composer_pod import ComposerPodHook
+from typing import Any, Tuple
 
 _TIMEOUT_SECONDS = 10
 
 
-def check_connection(hook: ComposerPodHook) -> Tuple[bool, str]:
+def check_connection(hook: Any) -> Tuple[bool, str]:
+    """``hook``: a ComposerPodHook."""
     from kubernetes.client.exceptions import ApiException
     from kubernetes.config.config_exception import ConfigException
     from urllib3.exceptions import HTTPError

@@ -19,11 +19,12 @@ from __future__ import annotations
 import datetime
 import http.client
 import logging
-import random
 import time
 from collections import deque
 from dataclasses import dataclass, field
 from typing import Any, Callable, Deque, Dict, Iterator, List, Optional, Tuple
+
+from airflow_provider_composer_pod.kube.backoff import backoff_delay
 
 # How many of the container's last lines are kept for the failure message (the operator's ``failure_log_lines``).
 DEFAULT_TAIL_LINES = 20
@@ -323,7 +324,7 @@ class ResumableLog:
                 # brought nothing new (the container's status may lag behind the end of its log).
                 if self.position.lines == handed_out:
                     attempt += 1
-                    self.sleep(min(_MAX_BACKOFF, 0.1 * 2**attempt))
+                    self.sleep(backoff_delay(attempt + 1, 0.1, _MAX_BACKOFF))
                 continue
             if failing_since is None:
                 failing_since = self.clock()
@@ -338,7 +339,7 @@ class ResumableLog:
                 raise error
             attempt += 1
             self.reconnects += 1
-            delay = 0.0 if attempt == 1 else min(_MAX_BACKOFF, 0.25 * 2 ** (attempt - 2)) * random.uniform(0.5, 1.0)
+            delay = 0.0 if attempt == 1 else backoff_delay(attempt - 1, 0.25, _MAX_BACKOFF)
             self.log.warning(
                 "Log stream of pod %s container %s broke (%s); resuming from %s in %.1f s.",
                 self.name,

@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from typing import Any, Awaitable, Callable, Optional, TypeVar
 
 from airflow_provider_composer_pod.errors import ComposerPodInputError
+from airflow_provider_composer_pod.kube.backoff import backoff_delay
 
 T = TypeVar("T")
 log = logging.getLogger(__name__)
@@ -58,9 +59,8 @@ class RetryPolicy:
     request_timeout: Any = (30.0, 60.0)
 
     def backoff(self, attempt: int, rng: Callable[[], float] = random.random) -> float:
-        """Exponential steps with jitter: between half and all of ``initial_delay * 2**(attempt-1)``, capped."""
-        step = min(self.max_delay, self.initial_delay * 2 ** min(attempt - 1, 30))
-        return step / 2 + rng() * step / 2
+        """The delay before retry ``attempt`` (:func:`~.backoff.backoff_delay`)."""
+        return backoff_delay(attempt, self.initial_delay, self.max_delay, rng)
 
 
 NO_RETRIES = RetryPolicy(timeout=0.0)

@@ -18,7 +18,7 @@ import yaml
 from airflow_provider_composer_pod import compat
 from airflow_provider_composer_pod.errors import ComposerPodInputError
 from airflow_provider_composer_pod.extras import as_bool
-from airflow_provider_composer_pod.startup.pod_watch import ClusterConnection
+from airflow_provider_composer_pod.kube.cluster import ClusterConnection
 from airflow_provider_composer_pod.startup.story import (
     CANNOT_START,
     CONFIG_ERROR,

@@ -61,7 +61,7 @@ async def within(awaitable: Awaitable[Any], deadline: Optional[float]) -> Tuple[
 
 async def expire(trigger: Any, connection: Any, action: str, grace: Optional[int], doing: str) -> Dict[str, Any]:
     """At the deadline: delete the trigger's pod unless ``action`` is ``keep_pod``; the event for the worker."""
-    from airflow_provider_composer_pod.startup.pod_watch import delete_pod  # the triggerer's side only
+    from airflow_provider_composer_pod.kube.cluster import delete_pod  # the triggerer's side only
 
     name, namespace = trigger.pod_name, trigger.pod_namespace
     deleted = False

@@ -20,88 +20,27 @@ CPU than the rest of the watch together.
 from __future__ import annotations
 
 import asyncio
-import hashlib
 import json
 import logging
-import random
 import time
 import weakref
 from dataclasses import dataclass, field
 from typing import Any, Dict, List, Optional, Tuple
 
+from airflow_provider_composer_pod.kube.backoff import Backoff
+from airflow_provider_composer_pod.kube.cluster import (
+    ApiStatusError,
+    ClusterConnection,
+    close_quietly,
+    new_api_client,
+    read_json,
+)
 from airflow_provider_composer_pod.startup.story import is_scheduled, trimmed
 
 log = logging.getLogger(__name__)
 
 # Every pod KubernetesPodOperator creates carries this label (all provider versions); the watch sees only those.
 POD_SELECTOR = "kubernetes_pod_operator=True"
-
-
-@dataclass(frozen=True)
-class ClusterConnection:
-    """How the triggerer reaches the cluster, resolved on the worker: no file or Airflow connection is read here."""
-
-    config_dict: Optional[Dict[str, Any]] = None
-    context: Optional[str] = None
-    in_cluster: bool = False
-    verify_ssl: bool = True
-
-    @property
-    def key(self) -> str:
-        """Equal for triggers that reach the same cluster as the same user: they share watches."""
-        data = json.dumps(self.to_dict(), sort_keys=True, default=str)
-        return hashlib.sha256(data.encode()).hexdigest()[:16]
-
-    def to_dict(self) -> Dict[str, Any]:
-        return {
-            "config_dict": self.config_dict,
-            "context": self.context,
-            "in_cluster": self.in_cluster,
-            "verify_ssl": self.verify_ssl,
-        }
-
-    @classmethod
-    def from_dict(cls, data: Dict[str, Any]) -> ClusterConnection:
-        return cls(
-            config_dict=data.get("config_dict"),
-            context=data.get("context"),
-            in_cluster=bool(data.get("in_cluster")),
-            verify_ssl=data.get("verify_ssl", True) is not False,
-        )
-
-
-def _load_configuration(connection: ClusterConnection) -> Any:
-    """Runs in a worker thread: loading a kube config may write certificate files and run auth plugins."""
-    from kubernetes_asyncio import client, config
-
-    configuration = client.Configuration()
-    if connection.in_cluster:
-        config.load_incluster_config(client_configuration=configuration)
-    else:
-        asyncio.run(
-            config.load_kube_config_from_dict(
-                connection.config_dict or {}, context=connection.context, client_configuration=configuration
-            )
-        )
-    if not connection.verify_ssl:
-        configuration.verify_ssl = False
-    return configuration
-
-
-async def new_api_client(connection: ClusterConnection) -> Any:
-    """A ``kubernetes_asyncio`` ApiClient for ``connection``; the caller closes it."""
-    from kubernetes_asyncio import client
-
-    configuration = await asyncio.get_running_loop().run_in_executor(None, _load_configuration, connection)
-    return client.ApiClient(configuration)
-
-
-class ApiStatusError(Exception):
-    """The API answered a list or watch with an error status."""
-
-    def __init__(self, status: int, message: str) -> None:
-        super().__init__(f"HTTP {status}: {message[:300]}")
-        self.status = status
 
 
 class PodWatchRefusedError(Exception):
@@ -121,34 +60,6 @@ _REFUSED = frozenset({400, 403, 404})
 
 class _Expired(Exception):
     """410 Gone: the resourceVersion is too old; list again."""
-
-
-async def read_json(response: Any) -> Any:
-    """The body of a ``_preload_content=False`` response, or ApiStatusError."""
-    try:
-        body = await response.read()
-        if response.status >= 400:
-            raise ApiStatusError(response.status, body.decode("utf-8", "replace"))
-        return json.loads(body)
-    finally:
-        response.release()
-
-
-@dataclass
-class Backoff:
-    """Exponential backoff with full jitter (AWS's "Exponential Backoff And Jitter"), reset after a success."""
-
-    initial: float = 0.5
-    cap: float = 30.0
-    attempt: int = 0
-
-    def next_delay(self) -> float:
-        ceiling = min(self.cap, self.initial * (2**self.attempt))
-        self.attempt += 1
-        return random.uniform(ceiling / 2, ceiling)
-
-    def reset(self) -> None:
-        self.attempt = 0
 
 
 @dataclass
@@ -336,7 +247,7 @@ class NamespaceWatch:
                         self._refused(PodWatchRefusedError(self.namespace, error))
                         return
                     if getattr(error, "status", None) == 401 and self._api is not None:
-                        await _close_quietly(self._api)  # credentials expired: load them again
+                        await close_quietly(self._api)  # credentials expired: load them again
                         self._api = None
                     delay = backoff.next_delay()
                     self.stats.delays.append(delay)
@@ -345,7 +256,7 @@ class NamespaceWatch:
         finally:
             api, self._api = self._api, None
             if api is not None:
-                await _close_quietly(api)
+                await close_quietly(api)
 
     def _refused(self, error: PodWatchRefusedError) -> None:
         """Every subscriber fails at once; the next subscriber starts a new watch."""
@@ -438,13 +349,6 @@ class NamespaceWatch:
         self._deliver(name, pod, live=True)
 
 
-async def _close_quietly(api: Any) -> None:
-    try:
-        await api.close()
-    except Exception:  # closing a broken session must not hide why it broke
-        log.debug("Closing the Kubernetes API client failed", exc_info=True)
-
-
 class PodWatchRegistry:
     """The watches of one event loop, by (cluster key, namespace)."""
 
@@ -474,39 +378,3 @@ def pod_watches() -> PodWatchRegistry:
     if registry is None:
         registry = _REGISTRIES[loop] = PodWatchRegistry()
     return registry
-
-
-async def delete_pod(
-    connection: ClusterConnection, namespace: str, name: str, grace_period_seconds: Optional[int] = None
-) -> bool:
-    """Delete one pod with a client of its own (a killed task's trigger); False if it was already gone."""
-    from kubernetes_asyncio.client import CoreV1Api
-
-    api = await new_api_client(connection)
-    try:
-        kwargs: Dict[str, Any] = {"_preload_content": False}
-        if grace_period_seconds is not None:
-            kwargs["grace_period_seconds"] = grace_period_seconds
-        try:
-            await read_json(await CoreV1Api(api).delete_namespaced_pod(name, namespace, **kwargs))
-        except ApiStatusError as error:
-            if error.status == 404:
-                return False
-            raise
-        return True
-    finally:
-        await _close_quietly(api)
-
-
-async def list_pod_events(connection: ClusterConnection, namespace: str, name: str) -> List[Dict[str, Any]]:
-    """The pod's events as dicts (one request, with a client of its own: only failures need it in the triggerer)."""
-    from kubernetes_asyncio.client import CoreV1Api
-
-    api = await new_api_client(connection)
-    try:
-        response = await CoreV1Api(api).list_namespaced_event(
-            namespace, field_selector=f"involvedObject.name={name}", _preload_content=False
-        )
-        return list((await read_json(response)).get("items") or [])
-    finally:
-        await _close_quietly(api)

@@ -17,8 +17,9 @@ from airflow.triggers.base import TriggerEvent
 
 from airflow_provider_composer_pod import compat
 from airflow_provider_composer_pod.compat import PROVIDER_VERSION, KubernetesPodTrigger, hook_connection_kwargs
+from airflow_provider_composer_pod.kube.cluster import ClusterConnection, list_pod_events
 from airflow_provider_composer_pod.startup.deadline import expire, within
-from airflow_provider_composer_pod.startup.pod_watch import ClusterConnection, PodWatchRefusedError, list_pod_events
+from airflow_provider_composer_pod.startup.pod_watch import PodWatchRefusedError
 from airflow_provider_composer_pod.startup.story import CANNOT_START, DELETED, TIMEOUT, startup_advice
 from airflow_provider_composer_pod.startup.watch import wait_for_start
 from airflow_provider_composer_pod.triggers.startup import delete_if_task_killed, delete_killed_pod

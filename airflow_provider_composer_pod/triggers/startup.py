@@ -14,8 +14,9 @@ from typing import Any, AsyncIterator, Dict, Optional
 from airflow.triggers.base import BaseTrigger, TriggerEvent
 
 from airflow_provider_composer_pod import compat
+from airflow_provider_composer_pod.kube.cluster import ClusterConnection, delete_pod
 from airflow_provider_composer_pod.startup.deadline import expire, within
-from airflow_provider_composer_pod.startup.pod_watch import ClusterConnection, PodWatchRefusedError, delete_pod
+from airflow_provider_composer_pod.startup.pod_watch import PodWatchRefusedError
 from airflow_provider_composer_pod.startup.watch import wait_for_start
 
 _DEFERRED = "deferred"

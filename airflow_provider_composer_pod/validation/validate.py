@@ -17,8 +17,9 @@ built, Jinja templates are skipped), and :func:`validate_pod` checks the rendere
 from __future__ import annotations
 
 import copy
-from typing import TYPE_CHECKING, Any, List, Optional, Sequence, Tuple
+from typing import Any, List, Optional, Sequence, Tuple
 
+from airflow_provider_composer_pod.errors import ComposerPodValidationError
 from airflow_provider_composer_pod.validation.model import (
     ADJUSTED,
     ERROR,
@@ -46,9 +47,6 @@ from airflow_provider_composer_pod.validation.rules import (
     RuleBook,
     rule_book,
 )
-
-if TYPE_CHECKING:
-    from airflow_provider_composer_pod.errors import ComposerPodValidationError
 
 __all__ = [
     "ADJUSTED",
@@ -390,16 +388,5 @@ def raise_for_errors(findings: Sequence[Finding]) -> Tuple[Finding, ...]:
     """Raise :class:`ComposerPodValidationError` listing every error; return the other findings for logging."""
     errors = errors_in(findings)
     if errors:
-        from airflow_provider_composer_pod.errors import ComposerPodValidationError
-
         raise ComposerPodValidationError(errors)
     return tuple(findings)
-
-
-def __getattr__(name: str) -> Any:
-    # ComposerPodValidationError imports Airflow; load it only when someone asks for it.
-    if name == "ComposerPodValidationError":
-        from airflow_provider_composer_pod.errors import ComposerPodValidationError
-
-        return ComposerPodValidationError
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

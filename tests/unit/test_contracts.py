@@ -42,7 +42,7 @@ MODULES = _modules()
 
 
 def _imports(name: str, path: Path) -> Iterator[str]:
-    """Every module ``name`` imports, absolute, as written (``from x import y`` yields ``x.y`` when that is a module)."""
+    """Every module ``name`` imports, absolute (``from x import y`` yields ``x.y`` too when that is a module)."""
     tree = ast.parse(path.read_text(encoding="utf-8"))
     package = name if path.name == "__init__.py" else name.rpartition(".")[0]
     for node in ast.walk(tree):

@@ -6,7 +6,8 @@ import random
 
 import pytest
 
-from airflow_provider_composer_pod.startup.pod_watch import Backoff, ClusterConnection
+from airflow_provider_composer_pod.kube.backoff import Backoff
+from airflow_provider_composer_pod.kube.cluster import ClusterConnection
 
 
 def test_backoff_doubles_with_full_jitter_up_to_the_cap_and_resets():
