@@ -17,12 +17,8 @@ import sys
 from typing import Any, Callable, Dict, Optional, Tuple, cast
 
 from airflow_provider_composer_pod.errors import ComposerPodInputError
-from airflow_provider_composer_pod.workloads.manifests import (
-    Manifest,
-    config_map_manifest,
-    read_manifest,
-    secret_manifest,
-)
+from airflow_provider_composer_pod.workloads.manifest_sources import config_map_manifest, secret_manifest
+from airflow_provider_composer_pod.workloads.manifests import Manifest, read_manifest
 
 DEFAULT_CONN_ID = "kubernetes_default"
 

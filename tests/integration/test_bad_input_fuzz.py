@@ -205,7 +205,7 @@ def test_operator_arguments_and_connection_extras(k8s_emulator, connection, argu
 @given(manifest=manifest_inputs)
 def test_manifests_applied_with_the_hook(k8s_emulator, connection, manifest):
     from airflow_provider_composer_pod.hooks.composer_pod import ComposerPodHook
-    from airflow_provider_composer_pod.workloads.manifests import config_map_manifest, secret_manifest
+    from airflow_provider_composer_pod.workloads.manifest_sources import config_map_manifest, secret_manifest
 
     connection({"namespace": NAMESPACE})
     build = secret_manifest if manifest["kind"] == "Secret" else config_map_manifest

@@ -10,7 +10,7 @@ import pytest
 
 from airflow_provider_composer_pod.cli import secrets as secrets_cli
 from airflow_provider_composer_pod.hooks.composer_pod import ComposerPodHook
-from airflow_provider_composer_pod.workloads.manifests import config_map_manifest, secret_manifest
+from airflow_provider_composer_pod.workloads.manifest_sources import config_map_manifest, secret_manifest
 from airflow_provider_composer_pod.workloads.objects import ComposerPodObjectError
 
 NAMESPACE = "composer-user-workloads"

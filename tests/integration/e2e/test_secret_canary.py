@@ -40,7 +40,8 @@ from airflow_provider_composer_pod.validation.preflight import (
     check_references,
     object_keys,
 )
-from airflow_provider_composer_pod.workloads.manifests import load_manifest, secret_manifest
+from airflow_provider_composer_pod.workloads.manifest_sources import secret_manifest
+from airflow_provider_composer_pod.workloads.manifests import load_manifest
 from tests.integration.conftest import created_pods, pod_logged
 
 pytestmark = pytest.mark.e2e

@@ -12,7 +12,7 @@ import pytest
 
 from airflow_provider_composer_pod.compat import redact
 from airflow_provider_composer_pod.errors import ComposerPodInputError
-from airflow_provider_composer_pod.workloads.manifests import (
+from airflow_provider_composer_pod.manifests import (  # the documented path
     MAX_DATA_BYTES,
     SecretManifest,
     load_manifest,

@@ -13,7 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from airflow_provider_composer_pod.errors import ComposerPodInputError
-from airflow_provider_composer_pod.workloads.manifests import (
+from airflow_provider_composer_pod.manifests import (  # the documented path
     MAX_DATA_BYTES,
     ConfigMapManifest,
     SecretManifest,
