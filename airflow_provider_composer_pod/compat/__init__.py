@@ -209,6 +209,10 @@ KPO_ARGUMENTS = _accepted_arguments(KubernetesPodOperator)
 # Provider 4.4 converts container_resources and keeps the result as k8s_resources; 5.0+ keep container_resources.
 RESOURCES_ATTRIBUTE = "container_resources" if _provider_at_least("5.0.0") else "k8s_resources"
 
+# Airflow 2.10+ resumes a task whose deferral failed through the operator's resume_execution; before, it fails the
+# task itself and only pre_execute still runs.
+RESUMES_IN_OPERATOR = hasattr(KubernetesPodOperator, "resume_execution")
+
 # Labels KubernetesPodOperator sets on every pod itself (the task instance's, made label-safe by KPO, and its own
 # markers), overwriting any the DAG gave under the same key: they are KPO's to keep valid, not the DAG's.
 KPO_LABELS = frozenset(

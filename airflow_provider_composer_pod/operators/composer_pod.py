@@ -3,35 +3,28 @@
 from __future__ import annotations
 
 import time
-from functools import cached_property
-from typing import TYPE_CHECKING, Any, Callable, Dict, NoReturn, Optional, Sequence, Union
+from functools import cached_property, partial
+from typing import TYPE_CHECKING, Any, Dict, Optional, Sequence, Union
 
 from airflow.exceptions import AirflowException
 from kubernetes.config.config_exception import ConfigException
 
 from airflow_provider_composer_pod.compat import (
     POD_LAUNCH_ERRORS,
-    REQUIRES_POD_NAME,
+    RESUMES_IN_OPERATOR,
     STARTUP_CHECK_DEFAULTS,
     AirflowSkipException,
     KubernetesPodOperator,
     base_container_name,
     on_kill_action,
-    redact,
     task_interruption,
-    task_timeout,
     translate_arguments,
 )
 from airflow_provider_composer_pod.environment import DEFAULT_STARTUP_TIMEOUT_SECONDS
-from airflow_provider_composer_pod.errors import ComposerPodInputError
-from airflow_provider_composer_pod.extras import as_bool
 from airflow_provider_composer_pod.hooks.connection import ComposerConnection, read_through
 from airflow_provider_composer_pod.kube.api_clients import retrying_api_client
 from airflow_provider_composer_pod.kube.diagnosis import (
     FailureFacts,
-    base_container_succeeded,
-    failure_message,
-    gather_facts,
 )
 from airflow_provider_composer_pod.kube.log_stream import (
     DEFAULT_TAIL_LINES,
@@ -42,34 +35,28 @@ from airflow_provider_composer_pod.kube.log_stream import (
 from airflow_provider_composer_pod.kube.retries import RetryPolicy, retry_policy
 from airflow_provider_composer_pod.kube.seams import wrapped
 from airflow_provider_composer_pod.kube.teardown import delete_pods
-from airflow_provider_composer_pod.startup.deadline import backstop, execution_deadline, timed_out
+from airflow_provider_composer_pod.operators.failures import (
+    after_preflight,
+    check_deferral_timeout,
+    delete_after_failed_deferral,
+    fail_start,
+    failure_error,
+    failure_facts,
+    read_trigger_event,
+    report_startup_outcome,
+)
+from airflow_provider_composer_pod.operators.run_state import RunState
+from airflow_provider_composer_pod.startup.deadline import backstop, execution_deadline
 from airflow_provider_composer_pod.startup.wait import failing_fast_on_config_error
 from airflow_provider_composer_pod.validation.pod_fields import rejection, unreadable_template
 from airflow_provider_composer_pod.validation.preflight import (
-    CANNOT_START,
-    ComposerPodPreflightError,
     check_literals,
-    check_pod,
-    check_references,
-    object_keys,
-    pod_references,
 )
 from airflow_provider_composer_pod.workloads.config_maps import attach_config_maps
-from airflow_provider_composer_pod.workloads.naming import pod_name_from_task_id
+from airflow_provider_composer_pod.workloads.naming import name_argument
 
 if TYPE_CHECKING:
     from airflow.sdk.definitions.context import Context
-
-_POD_SOURCES = ("pod_template_file", "pod_template_dict", "full_pod_spec")
-# Airflow 2.10+ resumes a task whose deferral failed through the operator's resume_execution.
-_RESUMES_IN_OPERATOR = hasattr(KubernetesPodOperator, "resume_execution")
-
-
-def _name_argument(task_id: str, name: Optional[str], kwargs: Dict[str, Any]) -> Optional[str]:
-    """``name`` as given; where the provider requires one (4.x), the one the newest provider would derive."""
-    if name is not None or not REQUIRES_POD_NAME or any(kwargs.get(k) for k in _POD_SOURCES):
-        return name
-    return pod_name_from_task_id(task_id, random_suffix=kwargs.get("random_name_suffix", True) is not False)
 
 
 class ComposerPodOperator(KubernetesPodOperator):
@@ -121,9 +108,6 @@ class ComposerPodOperator(KubernetesPodOperator):
     """
 
     template_fields: Sequence[str] = (*KubernetesPodOperator.template_fields, "config_maps")
-    # Why the pod was not created or could not start, kept so that KPO's cleanup (which older providers run even when
-    # no pod exists, raising "returned a failure") does not hide it.
-    _startup_failure: Optional[Exception] = None
     composer_generation: Union[int, str, None] = None
     strict_validation: Optional[bool] = None
     config_maps: Sequence[Any] = ()
@@ -132,16 +116,6 @@ class ComposerPodOperator(KubernetesPodOperator):
     # Seconds without log output after which the container's state is read (a follow that never ends stops here).
     log_idle_timeout: float = 60.0
     startup_wait: str = "block"
-    # startup_wait="defer": when this worker created the pod, whether KPO's cleanup runs only because the task defers,
-    # and the trigger's event once the task resumes.
-    _created_at: Optional[float] = None
-    _deferring_startup: bool = False
-    _startup_event: Optional[Dict[str, Any]] = None
-    # When execution_timeout passes (epoch seconds), for the triggers to enforce while the task is deferred.
-    _execution_deadline: Optional[float] = None
-    # Airflow asked this task to stop (on_kill), and the pods deleted because of it or of an execution_timeout.
-    _kill_requested: bool = False
-    _deleted_pods: Sequence[str] = ()
 
     def __init__(
         self,
@@ -160,7 +134,7 @@ class ComposerPodOperator(KubernetesPodOperator):
     ) -> None:
         super().__init__(
             task_id=task_id,
-            name=_name_argument(task_id, name, kwargs),
+            name=name_argument(task_id, name, kwargs),
             kubernetes_conn_id=kubernetes_conn_id,
             startup_timeout_seconds=startup_timeout_seconds,
             # Arguments of any provider era, in the installed provider's words (compat/legacy).
@@ -187,11 +161,18 @@ class ComposerPodOperator(KubernetesPodOperator):
 
     @cached_property
     def hook(self) -> Any:
-        # The hook KPO builds itself (its seam: KPO renews it when credentials expire), reading the connection as
-        # Composer does, so that KPO's own reads see what we see.
+        # The hook KPO builds itself (KPO renews it when credentials expire), reading the connection as Composer does.
         return read_through(
             super().hook, composer_generation=self.composer_generation, api_retry_timeout=self.api_retry_timeout
         )
+
+    @property
+    def run_state(self) -> RunState:
+        """This execution's state (created on first use; ``execute`` starts a fresh one)."""
+        state = self.__dict__.get("_run_state")
+        if state is None:
+            state = self.__dict__["_run_state"] = RunState()
+        return state
 
     @property
     def composer_connection(self) -> ComposerConnection:
@@ -222,8 +203,7 @@ class ComposerPodOperator(KubernetesPodOperator):
 
     @cached_property
     def pod_manager(self) -> Any:
-        # KPO's own PodManager, whose log reads resume where a broken stream stopped (see log_stream), for as long
-        # as api_retry_timeout lets any API call ride out an outage.
+        # KPO's own PodManager, whose log reads resume where a broken stream stopped, within api_retry_timeout.
         return follow_resumably(
             super().pod_manager,
             self.client,
@@ -237,10 +217,12 @@ class ComposerPodOperator(KubernetesPodOperator):
         return LogPositions(self.failure_log_lines)
 
     def execute(self, context: Context) -> Any:
+        if self.run_state.startup_event is None:  # not resuming after startup_wait="defer": a new execution
+            self.__dict__["_run_state"] = RunState()
         self._settle_config()
         self.api_retry_policy  # noqa: B018 - a bad api_retry_timeout fails here, before any pod exists
-        self._execution_deadline = execution_deadline(self, context)
-        if self.startup_wait == "defer" and self._startup_event is None:
+        self.run_state.execution_deadline = execution_deadline(self, context)
+        if self.startup_wait == "defer" and self.run_state.startup_event is None:
             from airflow_provider_composer_pod.operators.deferral import require_async_client
 
             require_async_client()  # before any pod exists
@@ -253,9 +235,9 @@ class ComposerPodOperator(KubernetesPodOperator):
 
     def execute_after_startup(self, context: Context, event: Dict[str, Any]) -> Any:
         """Back from ComposerPodStartupTrigger: run the blocking path again; it finds the pod already started."""
-        self._deferring_startup = False  # dag.test() on Airflow 2 resumes the very object that deferred
-        self._check_deferral_timeout(event)
-        self._startup_event = event
+        self.run_state.deferring_startup = False  # dag.test() on Airflow 2 resumes the very object that deferred
+        check_deferral_timeout(self, event)
+        self.run_state.startup_event = event
         return self.execute(context)
 
     def build_pod_request_obj(self, *args: Any, **kwargs: Any) -> Any:
@@ -274,59 +256,39 @@ class ComposerPodOperator(KubernetesPodOperator):
         return pod
 
     def get_or_create_pod(self, pod_request_obj: Any, context: Context, *args: Any, **kwargs: Any) -> Any:
-        if self._startup_event is not None:  # resumed after startup_wait="defer": the trigger's pod, checked already
-            return self.client.read_namespaced_pod(self._startup_event["name"], self._startup_event["namespace"])
-        self._created_at = time.time()
+        if (
+            self.run_state.startup_event is not None
+        ):  # resumed after startup_wait="defer": the trigger's pod, checked already
+            return self.client.read_namespaced_pod(
+                self.run_state.startup_event["name"], self.run_state.startup_event["namespace"]
+            )
+        self.run_state.created_at = time.time()
         try:
             # The pre-flight runs where KPO creates the pod, not where it reattaches to this try's existing one.
-            with wrapped(self.pod_manager, "create_pod", self._after_preflight):
+            with wrapped(self.pod_manager, "create_pod", lambda create: after_preflight(self, create)):
                 pod = super().get_or_create_pod(pod_request_obj, context, *args, **kwargs)
         except Exception as error:
             refused = rejection(error, pod_request_obj)  # 4xx from the create: a typed error, not the client's trace
             if refused is None:
                 raise
-            self._startup_failure = refused
+            self.run_state.startup_failure = refused
             raise refused from None
-        if self._kill_requested and on_kill_action(self) == "delete_pod":
+        if self.run_state.kill_requested and on_kill_action(self) == "delete_pod":
             # Killed while the create was on its way (Airflow 3 lets execute go on after on_kill).
             self.pod = pod
             self._delete_pods("the task was killed while its pod was being created")
             raise AirflowException(f"Task {self.task_id} was killed while its pod was being created; pod deleted.")
         return pod
 
-    def _after_preflight(self, create: Callable[..., Any]) -> Callable[..., Any]:
-        """KPO's ``pod_manager.create_pod``, after the pre-flight: fail before anything exists, on a pod Autopilot
-        would reject or one that would wait in CreateContainerConfigError for a missing Secret or ConfigMap."""
-
-        def create_pod(*args: Any, **kwargs: Any) -> Any:
-            strict = self.strict_validation
-            if strict is None:
-                strict = bool(as_bool(self.composer_connection.field("strict_validation")))
-            try:
-                check_pod(
-                    kwargs["pod"] if "pod" in kwargs else args[0],
-                    client=self.client,
-                    task_id=self.task_id,
-                    generation=self.composer_connection.environment.generation,
-                    strict=strict,
-                    log=self.log,
-                )
-            except (AirflowException, ComposerPodInputError) as error:  # the pre-flight's and the validators' errors
-                self._startup_failure = error
-                raise
-            return create(*args, **kwargs)
-
-        return create_pod
-
     def await_pod_start(self, pod: Any, *args: Any, **kwargs: Any) -> Any:
-        if self._startup_event is not None:
-            self._report_startup(pod, self._startup_event)
+        if self.run_state.startup_event is not None:
+            report_startup_outcome(self, pod, self.run_state.startup_event)
             return super().await_pod_start(pod, *args, **kwargs)  # returns at once: the pod has left Pending
         if self.startup_wait == "defer":
             from airflow_provider_composer_pod.operators.deferral import RESUME_METHOD, startup_trigger
 
-            trigger = startup_trigger(self, pod, self._created_at)
-            self._deferring_startup = True  # KPO's cleanup runs on the way out; the pod must live on
+            trigger = startup_trigger(self, pod, self.run_state.created_at)
+            self.run_state.deferring_startup = True  # KPO's cleanup runs on the way out; the pod must live on
             self.defer(trigger=trigger, method_name=RESUME_METHOD)
         # Blocking: KPO's own wait and its one budget, then the startup told as the deferred wait tells it, with the
         # same advice when the pod did not start. Second line of defence after the pre-flight: a Secret deleted (or a
@@ -334,115 +296,54 @@ class ComposerPodOperator(KubernetesPodOperator):
         from airflow_provider_composer_pod.operators.deferral import startup_event
 
         try:
-            with failing_fast_on_config_error(self.pod_manager, self._fail_start):
+            with failing_fast_on_config_error(self.pod_manager, partial(fail_start, self)):
                 started = super().await_pod_start(pod, *args, **kwargs)
         except POD_LAUNCH_ERRORS:
-            self._report_startup(pod, startup_event(self, pod, gave_up=True))
+            report_startup_outcome(self, pod, startup_event(self, pod, gave_up=True))
             raise  # the pod left Pending after all: KPO's own error
-        self._report_startup(pod, startup_event(self, pod, gave_up=False))
+        report_startup_outcome(self, pod, startup_event(self, pod, gave_up=False))
         return started
 
-    def _report_startup(self, pod: Any, event: Dict[str, Any]) -> None:
-        """The startup story in the task log; a pod that did not start fails here, with advice."""
-        from airflow_provider_composer_pod.operators.deferral import (
-            ComposerPodStartupError,
-            config_error,
-            report_startup,
-        )
-
-        message = report_startup(self, event)
-        problem = config_error(event)
-        if problem is not None:
-            self._fail_start(pod, problem)  # names the missing Secret or ConfigMap and how to create it
-        if message is not None:
-            self._startup_failure = ComposerPodStartupError(message)
-            raise self._startup_failure
-
     def defer(self, *args: Any, **kwargs: Any) -> Any:
-        # deferrable=True: KPO defers with its stock trigger; ours takes the same arguments and waits for the start on
-        # the shared watch, with the connection resolved here.
+        # deferrable=True: KPO's stock trigger becomes ours (same arguments; the shared watch; the connection resolved).
         from airflow_provider_composer_pod.operators.deferral import full_deferral_trigger, is_stock_trigger
 
         if is_stock_trigger(kwargs.get("trigger")):
             kwargs["trigger"] = full_deferral_trigger(self, kwargs["trigger"])
-        if kwargs.get("timeout") is None and self._execution_deadline is not None:
+        if kwargs.get("timeout") is None and self.run_state.execution_deadline is not None:
             # The trigger ends the task at its execution_timeout; should the triggerer be down then, Airflow resumes
             # the task in __fail__ a little later, and resume_execution deletes the pod.
-            kwargs["timeout"] = backstop(self._execution_deadline)
+            kwargs["timeout"] = backstop(self.run_state.execution_deadline)
         return super().defer(*args, **kwargs)
 
     def resume_execution(self, next_method: str, next_kwargs: Optional[Dict[str, Any]], context: Context) -> Any:
         if next_method == "__fail__":
-            self._delete_after_failed_deferral(context, next_kwargs)
+            delete_after_failed_deferral(self, context, next_kwargs)
         return super().resume_execution(next_method, next_kwargs, context)
 
     def pre_execute(self, context: Any) -> Any:
         # Airflow before 2.10 fails a task resumed in __fail__ itself, without resume_execution; pre_execute still runs.
         ti = context.get("ti")
-        if not _RESUMES_IN_OPERATOR and getattr(ti, "next_method", None) == "__fail__":
-            self._delete_after_failed_deferral(context, getattr(ti, "next_kwargs", None))
+        if not RESUMES_IN_OPERATOR and getattr(ti, "next_method", None) == "__fail__":
+            delete_after_failed_deferral(self, context, getattr(ti, "next_kwargs", None))
         return super().pre_execute(context)
-
-    def _delete_after_failed_deferral(self, context: Any, next_kwargs: Optional[Dict[str, Any]]) -> None:
-        """The deferral timed out or the trigger failed: the task ends now, and its pod must not outlive it."""
-        if on_kill_action(self) != "delete_pod":
-            return
-        try:
-            self._settle_config()
-            self.pod_request_obj = self.build_pod_request_obj(context)
-            self._delete_pods(f"the deferred task failed ({(next_kwargs or {}).get('error', 'trigger failure')})")
-        except Exception:  # Airflow's error is the one to report
-            self.log.exception("Could not delete the pod of this try")
 
     # deferrable=True resumes in KPO's trigger_reentry (8.x+) or execute_complete (5.2 to 7.x). Our trigger's
     # execution_timeout becomes Airflow's timeout; after its startup failure, KPO's cleanup would replace the advice
     # with "returned a failure": keep it for our cleanup.
     def trigger_reentry(self, context: Context, event: Dict[str, Any]) -> Any:
-        self._read_trigger_event(context, event)
+        read_trigger_event(self, context, event)
         return super().trigger_reentry(context, event)  # type: ignore[misc]
 
     def execute_complete(self, context: Context, event: Dict[str, Any], **kwargs: Any) -> Any:
-        self._read_trigger_event(context, event)
+        read_trigger_event(self, context, event)
         return super().execute_complete(context, event, **kwargs)  # type: ignore[misc]
-
-    def _read_trigger_event(self, context: Context, event: Any) -> None:
-        self._check_deferral_timeout(event)
-        self._execution_deadline = execution_deadline(self, context)  # KPO may defer again (logging_interval)
-        if isinstance(event, dict) and event.get("composer_startup"):
-            from airflow_provider_composer_pod.operators.deferral import ComposerPodStartupError
-
-            self._startup_failure = ComposerPodStartupError(event.get("message"))
-
-    def _check_deferral_timeout(self, event: Any) -> None:
-        """The trigger fired because execution_timeout passed (and dealt with the pod): Airflow's timeout error."""
-        message = timed_out(event)
-        if message is not None:
-            if event.get("pod_deleted"):
-                self._deleted_pods = (event["name"],)  # on_kill, which Airflow calls on a timeout, has nothing to do
-            raise task_timeout(message)
-
-    def _fail_start(self, pod: Any, problem: str) -> None:
-        generation = self.composer_connection.environment.generation
-        try:
-            check_references(
-                object_keys(self.client),
-                pod.metadata.namespace,
-                pod_references(pod),
-                generation,
-                self.log,
-                lead=CANNOT_START,
-            )
-        except ComposerPodPreflightError as error:
-            self._startup_failure = error
-            raise
-        self._startup_failure = ComposerPodPreflightError(f"{CANNOT_START}\n- {problem}")
-        raise self._startup_failure
 
     def on_kill(self) -> None:
         # Airflow kills the task (a user, "mark failed", SIGTERM): KPO deletes self.pod, which it knows only once the
         # create has answered; before that, the pod is found by this try's labels.
-        self._kill_requested = True
-        if self._deleted_pods:  # execution_timeout: cleanup deleted it already
+        self.run_state.kill_requested = True
+        if self.run_state.deleted_pods:  # execution_timeout: cleanup deleted it already
             return
         try:
             super().on_kill()
@@ -453,7 +354,7 @@ class ComposerPodOperator(KubernetesPodOperator):
             self._delete_pods("the task was killed")
 
     def _delete_pods(self, reason: str) -> None:
-        self._deleted_pods = delete_pods(
+        self.run_state.deleted_pods = delete_pods(
             self.client,
             pod=self.pod,
             pod_request=self.pod_request_obj,
@@ -463,7 +364,7 @@ class ComposerPodOperator(KubernetesPodOperator):
         )
 
     def cleanup(self, *args: Any, **kwargs: Any) -> Any:
-        if self._deferring_startup:  # the task defers while its pod starts: nothing to clean up yet
+        if self.run_state.deferring_startup:  # the task defers while its pod starts: nothing to clean up yet
             return None
         pod = kwargs.get("pod", args[0] if args else None)
         remote_pod = kwargs.get("remote_pod", args[1] if len(args) > 1 else None)
@@ -472,57 +373,27 @@ class ComposerPodOperator(KubernetesPodOperator):
             # execution_timeout (or a kill) while the pod runs: it is not finished, so on_finish_action does not
             # apply; it goes now, as on_kill would have it, whatever KPO's cleanup then makes of it.
             self._delete_pods(f"the task was interrupted ({type(interruption).__name__})")
-        facts = self._failure_facts(pod, remote_pod) if interruption is None and not self._kill_requested else None
+        facts = (
+            failure_facts(self, pod, remote_pod) if interruption is None and not self.run_state.kill_requested else None
+        )
         # KPO's failure says only "Pod X returned a failure" before a pod dump; lead with what went wrong.
         try:
             return super().cleanup(*args, **kwargs)
         except AirflowSkipException:
             raise
         except AirflowException as error:
-            if self._startup_failure is not None:
-                raise self._startup_failure from None
-            if interruption is not None or self._kill_requested:
+            if self.run_state.startup_failure is not None:
+                raise self.run_state.startup_failure from None
+            if interruption is not None or self.run_state.kill_requested:
                 return None  # Airflow's timeout or kill goes on, not KPO's "returned a failure"
-            self._raise_failure(str(error), facts or FailureFacts(pod=remote_pod), remote_pod)
+            raise failure_error(self, str(error), facts or FailureFacts(pod=remote_pod), remote_pod) from None
         except Exception as error:
             # Providers 7.x to 9.x read the pod again in cleanup: one deleted under the task (preempted, removed by
             # someone) fails there with the client's 404 instead of an explanation.
-            if getattr(error, "status", None) != 404 or interruption is not None or self._kill_requested:
+            if getattr(error, "status", None) != 404 or interruption is not None or self.run_state.kill_requested:
                 raise
-            if self._startup_failure is not None:
-                raise self._startup_failure from None
+            if self.run_state.startup_failure is not None:
+                raise self.run_state.startup_failure from None
             name = getattr(getattr(pod, "metadata", None), "name", None)
             gone = f"Pod {name} no longer exists (the Kubernetes API answered 404 Not Found)."
-            self._raise_failure(gone, facts or FailureFacts(pod=remote_pod, deleted=True), remote_pod)
-
-    def _raise_failure(self, kpo_message: str, facts: FailureFacts, remote_pod: Any) -> NoReturn:
-        dump = None if remote_pod is None else str(remote_pod)  # KPO's message quotes it whole
-        message = failure_message(
-            kpo_message,
-            facts,
-            base_container_name(self),
-            generation=self.composer_connection.environment.generation,
-            pod_dump=dump,
-        )
-        self.log.debug("KubernetesPodOperator's whole failure message: %s", redact(kpo_message))
-        # The termination message, the log lines and KPO's pod dump can quote what the container printed, Secrets
-        # included: the message goes through the secrets masker, and KPO's unmasked exception is not chained to it.
-        raise AirflowException(redact(message)) from None
-
-    def _failure_facts(self, pod: Any, remote_pod: Any) -> Optional[FailureFacts]:
-        """Before KPO's cleanup deletes the pod: its latest state, events and last log lines, if it failed."""
-        base = base_container_name(self)
-        if pod is None or remote_pod is None or self._startup_failure is not None:
-            return None
-        if base_container_succeeded(remote_pod, base):
-            return None
-        name, namespace = pod.metadata.name, pod.metadata.namespace
-        return gather_facts(
-            self.client,
-            pod,
-            remote_pod,
-            base,
-            log_tail=self._log_positions.tail(namespace, name, base),
-            tail_lines=self.failure_log_lines,
-            log=self.log,
-        )
+            raise failure_error(self, gone, facts or FailureFacts(pod=remote_pod, deleted=True), remote_pod) from None

@@ -118,7 +118,7 @@ def startup_trigger(task: Any, pod: Any, created_at: Optional[float]) -> Any:
         created_at=created_at or time.time(),
         on_kill_action=compat.on_kill_action(task),
         termination_grace_period=task.termination_grace_period,
-        execution_deadline=task._execution_deadline,
+        execution_deadline=task.run_state.execution_deadline,
     )
 
 
@@ -131,7 +131,7 @@ def full_deferral_trigger(task: Any, stock: Any) -> Any:
         **kwargs,
         cluster=cluster_connection(task.composer_connection).to_dict(),
         hook_kwargs=async_hook_kwargs(task.composer_connection),
-        execution_deadline=task._execution_deadline,
+        execution_deadline=task.run_state.execution_deadline,
     )
 
 
@@ -153,7 +153,7 @@ def startup_event(task: Any, pod: Any, *, gave_up: bool) -> Dict[str, Any]:
     ``gave_up``: KPO's wait raised. A pod still Pending then timed out; one that cannot start says why.
     """
     name, namespace = pod.metadata.name, pod.metadata.namespace
-    created_at = getattr(task, "_created_at", None)
+    created_at = task.run_state.created_at
     event: Dict[str, Any] = {"name": name, "namespace": namespace, "created_at": created_at}
     try:
         response = task.client.read_namespaced_pod(name, namespace, _preload_content=False)

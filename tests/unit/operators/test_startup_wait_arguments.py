@@ -91,7 +91,7 @@ def test_an_execution_timeout_reaches_the_trigger_and_airflow_gets_a_later_defer
     )
     op.composer_connection.resolve_config_source()
     start = datetime.datetime.now(datetime.timezone.utc) - datetime.timedelta(seconds=40)
-    op._execution_deadline = execution_deadline(op, {"ti": SimpleNamespace(start_date=start)})
+    op.run_state.execution_deadline = execution_deadline(op, {"ti": SimpleNamespace(start_date=start)})
     stock = compat.KubernetesPodTrigger(
         pod_name="p", pod_namespace="composer-user-workloads", trigger_start_time=start, base_container_name="base"
     )
