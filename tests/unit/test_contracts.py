@@ -212,3 +212,33 @@ def test_the_contracts_catch_a_violation(tmp_path):
     assert f"{PACKAGE}.testing" in found
     assert "airflow.providers.cncf.kubernetes" in found
     assert not path.exists()
+
+
+# ARCHITECTURE.md's table, "May import", for the rooms of logic (the shells may import any of them).
+ALLOWED = {
+    "compat": {"errors"},
+    "errors": {"validation"},  # for type hints only (Finding)
+    "environment": {"errors"},
+    "extras": set(),
+    "validation": {"compat", "errors", "environment", "workloads"},
+    "startup": {"compat", "errors", "kube", "workloads", "validation"},
+    "workloads": {"compat", "errors", "environment"},
+    "kube": {"compat", "errors", "validation"},
+}
+
+
+def _room(local: str) -> str:
+    return local.split(".")[0] if local else ""
+
+
+def test_rooms_import_only_what_the_architecture_page_allows():
+    bad = []
+    for source, targets in GRAPH.items():
+        room = _room(_local(source))
+        if room not in ALLOWED:
+            continue
+        for target in targets:
+            other = _room(_local(target))
+            if other != room and other not in ALLOWED[room]:
+                bad.append((_local(source), _local(target)))
+    assert bad == []
