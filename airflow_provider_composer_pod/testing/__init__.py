@@ -20,11 +20,11 @@ import importlib
 from typing import Any
 
 _EXPORTS = {
-    "KubernetesEmulator": "airflow_provider_composer_pod.testing.emulator",
-    "PodScenario": "airflow_provider_composer_pod.testing.scenarios",
-    "ContainerContext": "airflow_provider_composer_pod.testing.runtime",
-    "RequestRecord": "airflow_provider_composer_pod.testing.recording",
-    "FaultInjector": "airflow_provider_composer_pod.testing.faults",
+    "KubernetesEmulator": "airflow_provider_composer_pod.testing.harness.emulator",
+    "PodScenario": "airflow_provider_composer_pod.testing.kubelet.scenarios",
+    "ContainerContext": "airflow_provider_composer_pod.testing.runtime.runners",
+    "RequestRecord": "airflow_provider_composer_pod.testing.apiserver.recording",
+    "FaultInjector": "airflow_provider_composer_pod.testing.apiserver.faults",
 }
 
 __all__ = list(_EXPORTS)

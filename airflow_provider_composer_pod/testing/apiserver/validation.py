@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import Any, Dict, List
 
-from airflow_provider_composer_pod.testing.errors import (
+from airflow_provider_composer_pod.testing.apiserver.errors import (
     field_duplicate,
     field_invalid,
     field_not_found,

@@ -16,10 +16,10 @@ import threading
 import traceback
 from typing import Any, Callable, Dict, List, Optional, Union
 
-from airflow_provider_composer_pod.testing import builtins as _builtins  # noqa: F401 - registers commands
-from airflow_provider_composer_pod.testing.logs import ContainerLog
-from airflow_provider_composer_pod.testing.shell import Process, Shell
-from airflow_provider_composer_pod.testing.vfs import DiskFS, FileSystem
+from airflow_provider_composer_pod.testing.apiserver.logs import ContainerLog
+from airflow_provider_composer_pod.testing.runtime import builtins as _builtins  # noqa: F401 - registers commands
+from airflow_provider_composer_pod.testing.runtime.shell import Process, Shell
+from airflow_provider_composer_pod.testing.runtime.vfs import DiskFS, FileSystem
 
 log = logging.getLogger(__name__)
 SleepFn = Callable[[float, Process], Any]

@@ -10,7 +10,7 @@ from __future__ import annotations
 import copy
 from typing import Any, Dict, List
 
-from airflow_provider_composer_pod.testing.errors import ApiError, bad_request
+from airflow_provider_composer_pod.testing.apiserver.errors import ApiError, bad_request
 
 MERGE_KEYS = {
     "containers": "name",

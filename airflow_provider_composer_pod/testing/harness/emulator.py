@@ -19,14 +19,14 @@ from typing import Any, Callable, Dict, Iterable, List, Optional, Tuple, TypeVar
 
 from aiohttp import web
 
-from airflow_provider_composer_pod.testing import kubeconfig as kubeconfig_mod
-from airflow_provider_composer_pod.testing.faults import FaultInjector
-from airflow_provider_composer_pod.testing.kubelet import Kubelet
-from airflow_provider_composer_pod.testing.recording import RequestLog, RequestRecord
-from airflow_provider_composer_pod.testing.resources import CORE, EVENTS, NAMESPACES, SERVICE_ACCOUNTS
-from airflow_provider_composer_pod.testing.scenarios import PodScenario
-from airflow_provider_composer_pod.testing.server import ApiServer, DenyRule
-from airflow_provider_composer_pod.testing.store import Obj, Store, namespace_object
+from airflow_provider_composer_pod.testing.apiserver.faults import FaultInjector
+from airflow_provider_composer_pod.testing.apiserver.recording import RequestLog, RequestRecord
+from airflow_provider_composer_pod.testing.apiserver.resources import CORE, EVENTS, NAMESPACES, SERVICE_ACCOUNTS
+from airflow_provider_composer_pod.testing.apiserver.server import ApiServer, DenyRule
+from airflow_provider_composer_pod.testing.apiserver.store import Obj, Store, namespace_object
+from airflow_provider_composer_pod.testing.harness import kubeconfig as kubeconfig_mod
+from airflow_provider_composer_pod.testing.kubelet.kubelet import Kubelet
+from airflow_provider_composer_pod.testing.kubelet.scenarios import PodScenario
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")

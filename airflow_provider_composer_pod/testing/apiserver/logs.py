@@ -7,7 +7,8 @@ from typing import Any, Dict, List, Optional, Tuple
 
 from aiohttp import web
 
-from airflow_provider_composer_pod.testing import clock, errors
+from airflow_provider_composer_pod.testing import clock
+from airflow_provider_composer_pod.testing.apiserver import errors
 
 Entry = Tuple[int, int, bytes]  # (timestamp ns, stream fd, line bytes including "\n" when complete)
 

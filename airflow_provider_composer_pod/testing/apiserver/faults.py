@@ -11,7 +11,7 @@ import threading
 from dataclasses import dataclass, field
 from typing import Any, Callable, List, Optional
 
-from airflow_provider_composer_pod.testing import errors
+from airflow_provider_composer_pod.testing.apiserver import errors
 
 
 @dataclass

@@ -6,8 +6,8 @@ import re
 import time
 from typing import Any, Awaitable, Callable, Dict, List
 
-from airflow_provider_composer_pod.testing.shell import SIGNALS, Fds, Shell, ShellExit
-from airflow_provider_composer_pod.testing.vfs import normalize
+from airflow_provider_composer_pod.testing.runtime.shell import SIGNALS, Fds, Shell, ShellExit
+from airflow_provider_composer_pod.testing.runtime.vfs import normalize
 
 Builtin = Callable[[Shell, List[str], bytes, Fds], Awaitable[int]]
 BUILTINS: Dict[str, Builtin] = {}

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any, Dict, Optional
 
-from airflow_provider_composer_pod.testing.resources import CORE, GROUPS, discovery_entry
+from airflow_provider_composer_pod.testing.apiserver.resources import CORE, GROUPS, discovery_entry
 
 Obj = Dict[str, Any]
 

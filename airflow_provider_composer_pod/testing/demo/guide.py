@@ -12,7 +12,7 @@ import shutil
 import subprocess
 from typing import Any, Dict
 
-from airflow_provider_composer_pod.testing.scenarios import PodScenario
+from airflow_provider_composer_pod.testing.kubelet.scenarios import PodScenario
 
 NAMESPACE = "composer-user-workloads"
 GUIDE_SECRETS: Dict[str, Dict[str, str]] = {

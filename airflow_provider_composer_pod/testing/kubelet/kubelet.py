@@ -16,21 +16,27 @@ import tempfile
 from typing import Any, Callable, Dict, List, Optional
 
 from airflow_provider_composer_pod.testing import clock
-from airflow_provider_composer_pod.testing.events import EventRecorder
-from airflow_provider_composer_pod.testing.logs import ContainerLog
-from airflow_provider_composer_pod.testing.podenv import container_env, expand, volume_files
-from airflow_provider_composer_pod.testing.resources import PODS
-from airflow_provider_composer_pod.testing.runtime import (
+from airflow_provider_composer_pod.testing.apiserver.logs import ContainerLog
+from airflow_provider_composer_pod.testing.apiserver.resources import PODS
+from airflow_provider_composer_pod.testing.apiserver.store import Obj, Store
+from airflow_provider_composer_pod.testing.kubelet.events import EventRecorder
+from airflow_provider_composer_pod.testing.kubelet.podenv import container_env, expand, volume_files
+from airflow_provider_composer_pod.testing.kubelet.scenarios import PodScenario, Settings, resolve
+from airflow_provider_composer_pod.testing.runtime.runners import (
     ContainerContext,
     make_sleep,
     run_builtin,
     run_entrypoint,
     run_host,
 )
-from airflow_provider_composer_pod.testing.scenarios import PodScenario, Settings, resolve
-from airflow_provider_composer_pod.testing.shell import Process, Shell
-from airflow_provider_composer_pod.testing.store import Obj, Store
-from airflow_provider_composer_pod.testing.vfs import FileSystem, MemoryFS, PodVolumes, make_disk_root, remove_tree
+from airflow_provider_composer_pod.testing.runtime.shell import Process, Shell
+from airflow_provider_composer_pod.testing.runtime.vfs import (
+    FileSystem,
+    MemoryFS,
+    PodVolumes,
+    make_disk_root,
+    remove_tree,
+)
 
 log = logging.getLogger(__name__)
 SCHEDULER = "default-scheduler"

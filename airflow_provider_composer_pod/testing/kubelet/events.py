@@ -6,8 +6,8 @@ import copy
 from typing import Any, Dict, Optional, Tuple
 
 from airflow_provider_composer_pod.testing import clock
-from airflow_provider_composer_pod.testing.resources import EVENTS
-from airflow_provider_composer_pod.testing.store import Obj, Store
+from airflow_provider_composer_pod.testing.apiserver.resources import EVENTS
+from airflow_provider_composer_pod.testing.apiserver.store import Obj, Store
 
 # Components that write new-style events (eventTime set, no first/lastTimestamp), as the scheduler does.
 _NEW_STYLE = {"default-scheduler"}

@@ -14,8 +14,8 @@ import re
 import shlex
 from typing import Awaitable, Callable, Dict, List, Optional, Tuple
 
-from airflow_provider_composer_pod.testing.shell_parse import Node, ShellSyntaxError, Word, parse
-from airflow_provider_composer_pod.testing.vfs import FileSystem, normalize
+from airflow_provider_composer_pod.testing.runtime.shell_parse import Node, ShellSyntaxError, Word, parse
+from airflow_provider_composer_pod.testing.runtime.vfs import FileSystem, normalize
 
 SIGNALS = {"HUP": 1, "INT": 2, "QUIT": 3, "KILL": 9, "USR1": 10, "USR2": 12, "TERM": 15, "EXIT": 0}
 SHELL_NAMES = {"sh", "bash", "dash", "ash", "busybox"}
@@ -303,7 +303,7 @@ class Shell:
         return status
 
     async def _invoke(self, argv: List[str], stdin: bytes, fds: Fds) -> int:
-        from airflow_provider_composer_pod.testing.builtins import BUILTINS
+        from airflow_provider_composer_pod.testing.runtime.builtins import BUILTINS
 
         name = argv[0].rsplit("/", 1)[-1]
         if name in SHELL_NAMES:

@@ -15,15 +15,16 @@ import uuid
 from dataclasses import dataclass
 from typing import Any, Callable, Deque, Dict, List, Optional, Set, Tuple
 
-from airflow_provider_composer_pod.testing import clock, errors
-from airflow_provider_composer_pod.testing.resources import (
+from airflow_provider_composer_pod.testing import clock
+from airflow_provider_composer_pod.testing.apiserver import errors
+from airflow_provider_composer_pod.testing.apiserver.resources import (
     CORE,
     Resource,
     check_pod_update,
     ensure_namespace_body,
     prepare,
 )
-from airflow_provider_composer_pod.testing.selectors import Requirement, match_fields, match_labels
+from airflow_provider_composer_pod.testing.apiserver.selectors import Requirement, match_fields, match_labels
 
 Obj = Dict[str, Any]
 Listener = Callable[[str, str, Obj, Optional[Obj]], None]

@@ -8,8 +8,8 @@ import copy
 from dataclasses import dataclass
 from typing import Any, Callable, Dict, FrozenSet, List, Optional, Tuple
 
-from airflow_provider_composer_pod.testing import validation
-from airflow_provider_composer_pod.testing.errors import bad_request, invalid
+from airflow_provider_composer_pod.testing.apiserver import validation
+from airflow_provider_composer_pod.testing.apiserver.errors import bad_request, invalid
 
 _META_FIELDS = frozenset({"metadata.name", "metadata.namespace"})
 

@@ -10,8 +10,8 @@ import base64
 import re
 from typing import Any, Dict, Optional, Tuple
 
-from airflow_provider_composer_pod.testing.resources import CONFIG_MAPS, SECRETS
-from airflow_provider_composer_pod.testing.store import Obj, Store
+from airflow_provider_composer_pod.testing.apiserver.resources import CONFIG_MAPS, SECRETS
+from airflow_provider_composer_pod.testing.apiserver.store import Obj, Store
 
 _VAR_REF = re.compile(r"\$\$|\$\(([-._a-zA-Z][-._a-zA-Z0-9]*)\)")
 _FIELD_REF = re.compile(r"^metadata\.(labels|annotations)\['(.+)'\]$")

@@ -26,7 +26,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: Any) -> int:
     """Start, print ``export KUBECONFIG=…``, and serve until SIGINT/SIGTERM."""
-    from airflow_provider_composer_pod.testing.emulator import KubernetesEmulator
+    from airflow_provider_composer_pod.testing.harness.emulator import KubernetesEmulator
 
     emulator = KubernetesEmulator(
         port=args.port,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import Any, Dict, FrozenSet, List, Optional, Tuple
 
-from airflow_provider_composer_pod.testing.errors import ApiError, bad_request
+from airflow_provider_composer_pod.testing.apiserver.errors import ApiError, bad_request
 
 # (key, operator, values); operators: "=", "!=", "in", "notin", "exists", "!"
 Requirement = Tuple[str, str, Tuple[str, ...]]

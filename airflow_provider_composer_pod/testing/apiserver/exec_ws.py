@@ -15,10 +15,10 @@ from typing import Any, Dict, List, Optional
 
 from aiohttp import WSMsgType, web
 
-from airflow_provider_composer_pod.testing import errors
-from airflow_provider_composer_pod.testing.kubelet import Kubelet
-from airflow_provider_composer_pod.testing.resources import PODS
-from airflow_provider_composer_pod.testing.shell import SHELL_NAMES
+from airflow_provider_composer_pod.testing.apiserver import errors
+from airflow_provider_composer_pod.testing.apiserver.resources import PODS
+from airflow_provider_composer_pod.testing.kubelet.kubelet import Kubelet
+from airflow_provider_composer_pod.testing.runtime.shell import SHELL_NAMES
 
 PROTOCOLS = (
     "v5.channel.k8s.io",

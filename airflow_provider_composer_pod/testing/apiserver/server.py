@@ -12,18 +12,18 @@ from typing import Any, Callable, Dict, List, Optional, Set, Tuple
 import yaml
 from aiohttp import web
 
-from airflow_provider_composer_pod.testing import discovery, errors
-from airflow_provider_composer_pod.testing.events import to_events_v1
-from airflow_provider_composer_pod.testing.exec_ws import handle_exec, pick_container
-from airflow_provider_composer_pod.testing.faults import FaultInjector, OutageRule
-from airflow_provider_composer_pod.testing.kubelet import Kubelet
-from airflow_provider_composer_pod.testing.logs import parse_options, stream_log
-from airflow_provider_composer_pod.testing.patch import apply_patch
-from airflow_provider_composer_pod.testing.recording import RequestLog, RequestRecord
-from airflow_provider_composer_pod.testing.resources import CORE, NAMESPACES, PODS, Resource, lookup
-from airflow_provider_composer_pod.testing.selectors import parse_field_selector, parse_label_selector
-from airflow_provider_composer_pod.testing.store import Obj, Store
-from airflow_provider_composer_pod.testing.tables import to_table
+from airflow_provider_composer_pod.testing.apiserver import discovery, errors
+from airflow_provider_composer_pod.testing.apiserver.exec_ws import handle_exec, pick_container
+from airflow_provider_composer_pod.testing.apiserver.faults import FaultInjector, OutageRule
+from airflow_provider_composer_pod.testing.apiserver.logs import parse_options, stream_log
+from airflow_provider_composer_pod.testing.apiserver.patch import apply_patch
+from airflow_provider_composer_pod.testing.apiserver.recording import RequestLog, RequestRecord
+from airflow_provider_composer_pod.testing.apiserver.resources import CORE, NAMESPACES, PODS, Resource, lookup
+from airflow_provider_composer_pod.testing.apiserver.selectors import parse_field_selector, parse_label_selector
+from airflow_provider_composer_pod.testing.apiserver.store import Obj, Store
+from airflow_provider_composer_pod.testing.apiserver.tables import to_table
+from airflow_provider_composer_pod.testing.kubelet.events import to_events_v1
+from airflow_provider_composer_pod.testing.kubelet.kubelet import Kubelet
 
 log = logging.getLogger(__name__)
 TRUE = ("true", "1", "True")
