@@ -13,6 +13,7 @@ import yaml
 from aiohttp import web
 
 from airflow_provider_composer_pod.testing.apiserver import discovery, errors
+from airflow_provider_composer_pod.testing.apiserver.events_v1 import to_events_v1
 from airflow_provider_composer_pod.testing.apiserver.exec_ws import handle_exec, pick_container
 from airflow_provider_composer_pod.testing.apiserver.faults import FaultInjector, OutageRule
 from airflow_provider_composer_pod.testing.apiserver.logs import parse_options, stream_log
@@ -22,7 +23,6 @@ from airflow_provider_composer_pod.testing.apiserver.resources import CORE, NAME
 from airflow_provider_composer_pod.testing.apiserver.selectors import parse_field_selector, parse_label_selector
 from airflow_provider_composer_pod.testing.apiserver.store import Obj, Store
 from airflow_provider_composer_pod.testing.apiserver.tables import to_table
-from airflow_provider_composer_pod.testing.kubelet.events import to_events_v1
 from airflow_provider_composer_pod.testing.kubelet.kubelet import Kubelet
 
 log = logging.getLogger(__name__)

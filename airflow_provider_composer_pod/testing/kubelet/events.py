@@ -1,8 +1,7 @@
-"""Event recording the way kubelet, scheduler and cluster-autoscaler do it, plus the events.k8s.io/v1 view."""
+"""Event recording the way kubelet, scheduler and cluster-autoscaler do it (the events.k8s.io/v1 view: apiserver)."""
 
 from __future__ import annotations
 
-import copy
 from typing import Any, Dict, Optional, Tuple
 
 from airflow_provider_composer_pod.testing import clock
@@ -108,31 +107,3 @@ class EventRecorder:
         created = self.store.create(EVENTS, namespace, event)
         self._seen[key] = created["metadata"]["name"]
         return created
-
-
-def to_events_v1(event: Obj) -> Obj:
-    """core/v1 Event -> events.k8s.io/v1 Event, the conversion the API server applies."""
-    out: Obj = {
-        "kind": "Event",
-        "apiVersion": "events.k8s.io/v1",
-        "metadata": copy.deepcopy(event.get("metadata") or {}),
-        "eventTime": event.get("eventTime"),
-        "reportingController": event.get("reportingComponent") or (event.get("source") or {}).get("component", ""),
-        "reportingInstance": event.get("reportingInstance") or (event.get("source") or {}).get("host", ""),
-        "action": event.get("action", ""),
-        "reason": event.get("reason", ""),
-        "regarding": copy.deepcopy(event.get("involvedObject") or {}),
-        "note": event.get("message", ""),
-        "type": event.get("type", ""),
-    }
-    if event.get("series"):
-        out["series"] = copy.deepcopy(event["series"])
-    if event.get("source"):
-        out["deprecatedSource"] = copy.deepcopy(event["source"])
-    if event.get("firstTimestamp"):
-        out["deprecatedFirstTimestamp"] = event["firstTimestamp"]
-    if event.get("lastTimestamp"):
-        out["deprecatedLastTimestamp"] = event["lastTimestamp"]
-    if event.get("count"):
-        out["deprecatedCount"] = event["count"]
-    return out

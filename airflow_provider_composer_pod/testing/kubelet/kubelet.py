@@ -16,12 +16,12 @@ import tempfile
 from typing import Any, Callable, Dict, List, Optional
 
 from airflow_provider_composer_pod.testing import clock
-from airflow_provider_composer_pod.testing.apiserver.logs import ContainerLog
 from airflow_provider_composer_pod.testing.apiserver.resources import PODS
 from airflow_provider_composer_pod.testing.apiserver.store import Obj, Store
 from airflow_provider_composer_pod.testing.kubelet.events import EventRecorder
 from airflow_provider_composer_pod.testing.kubelet.podenv import container_env, expand, volume_files
 from airflow_provider_composer_pod.testing.kubelet.scenarios import PodScenario, Settings, resolve
+from airflow_provider_composer_pod.testing.runtime.container_log import ContainerLog
 from airflow_provider_composer_pod.testing.runtime.runners import (
     ContainerContext,
     make_sleep,
