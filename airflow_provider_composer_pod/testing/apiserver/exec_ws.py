@@ -16,8 +16,8 @@ from typing import Any, Dict, List, Optional
 from aiohttp import WSMsgType, web
 
 from airflow_provider_composer_pod.testing.apiserver import errors
+from airflow_provider_composer_pod.testing.apiserver.node import Node
 from airflow_provider_composer_pod.testing.apiserver.resources import PODS
-from airflow_provider_composer_pod.testing.kubelet.kubelet import Kubelet
 from airflow_provider_composer_pod.testing.runtime.shell import SHELL_NAMES
 
 PROTOCOLS = (
@@ -116,7 +116,7 @@ class ExecSession:
 
 
 async def handle_exec(
-    request: web.Request, kubelet: Kubelet, namespace: str, name: str, record: Optional[Any] = None
+    request: web.Request, kubelet: Node, namespace: str, name: str, record: Optional[Any] = None
 ) -> web.StreamResponse:
     pod = kubelet.store.get(PODS, namespace, name)
     query = request.rel_url.query

@@ -17,13 +17,13 @@ from airflow_provider_composer_pod.testing.apiserver.events_v1 import to_events_
 from airflow_provider_composer_pod.testing.apiserver.exec_ws import handle_exec, pick_container
 from airflow_provider_composer_pod.testing.apiserver.faults import FaultInjector, OutageRule
 from airflow_provider_composer_pod.testing.apiserver.logs import parse_options, stream_log
+from airflow_provider_composer_pod.testing.apiserver.node import Node
 from airflow_provider_composer_pod.testing.apiserver.patch import apply_patch
 from airflow_provider_composer_pod.testing.apiserver.recording import RequestLog, RequestRecord
 from airflow_provider_composer_pod.testing.apiserver.resources import CORE, NAMESPACES, PODS, Resource, lookup
 from airflow_provider_composer_pod.testing.apiserver.selectors import parse_field_selector, parse_label_selector
 from airflow_provider_composer_pod.testing.apiserver.store import Obj, Store
 from airflow_provider_composer_pod.testing.apiserver.tables import to_table
-from airflow_provider_composer_pod.testing.kubelet.kubelet import Kubelet
 
 log = logging.getLogger(__name__)
 TRUE = ("true", "1", "True")
@@ -110,7 +110,7 @@ class ApiServer:
     def __init__(
         self,
         store: Store,
-        kubelet: Kubelet,
+        kubelet: Node,
         faults: FaultInjector,
         requests: RequestLog,
         tokens: Callable[[], Dict[str, str]],
