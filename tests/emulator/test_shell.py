@@ -8,7 +8,8 @@ from typing import Any, Dict, List, Tuple
 import pytest
 
 from airflow_provider_composer_pod.testing.runtime.runners import make_sleep
-from airflow_provider_composer_pod.testing.runtime.shell import Process, Shell
+from airflow_provider_composer_pod.testing.runtime.shell import Shell
+from airflow_provider_composer_pod.testing.runtime.shell_types import Process
 from airflow_provider_composer_pod.testing.runtime.vfs import MemoryFS, PodVolumes
 
 

@@ -18,7 +18,7 @@ from aiohttp import WSMsgType, web
 from airflow_provider_composer_pod.testing.apiserver import errors
 from airflow_provider_composer_pod.testing.apiserver.node import Node
 from airflow_provider_composer_pod.testing.apiserver.resources import PODS
-from airflow_provider_composer_pod.testing.runtime.shell import SHELL_NAMES
+from airflow_provider_composer_pod.testing.runtime.shell_types import SHELL_NAMES
 
 PROTOCOLS = (
     "v5.channel.k8s.io",

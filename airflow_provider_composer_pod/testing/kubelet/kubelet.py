@@ -29,7 +29,8 @@ from airflow_provider_composer_pod.testing.runtime.runners import (
     run_entrypoint,
     run_host,
 )
-from airflow_provider_composer_pod.testing.runtime.shell import Process, Shell
+from airflow_provider_composer_pod.testing.runtime.shell import Shell
+from airflow_provider_composer_pod.testing.runtime.shell_types import Process
 from airflow_provider_composer_pod.testing.runtime.vfs import (
     FileSystem,
     MemoryFS,

@@ -16,9 +16,9 @@ import threading
 import traceback
 from typing import Any, Callable, Dict, List, Optional, Union
 
-from airflow_provider_composer_pod.testing.runtime import builtins as _builtins  # noqa: F401 - registers commands
 from airflow_provider_composer_pod.testing.runtime.container_log import ContainerLog
-from airflow_provider_composer_pod.testing.runtime.shell import Process, Shell
+from airflow_provider_composer_pod.testing.runtime.shell import Shell
+from airflow_provider_composer_pod.testing.runtime.shell_types import Process
 from airflow_provider_composer_pod.testing.runtime.vfs import DiskFS, FileSystem
 
 log = logging.getLogger(__name__)

@@ -1,4 +1,4 @@
-"""The built-in container runtime's shell interpreter (see :mod:`shell_parse` for the grammar).
+"""The built-in container runtime's shell interpreter (see :mod:`.shell_parse` for the grammar).
 
 It is deterministic and asynchronous: ``sleep`` awaits the emulator's scaled clock and can be interrupted by a
 signal, which is how ``kill -2 1`` stops the xcom sidecar's ``trap "exit 0" INT; while true; do sleep 1; done``.
@@ -8,77 +8,19 @@ Commands outside the subset (``perl``, ``python``…) print ``sh: NAME: not foun
 from __future__ import annotations
 
 import asyncio
-import fnmatch
 import os
-import re
 import shlex
 from typing import Awaitable, Callable, Dict, List, Optional, Tuple
 
-from airflow_provider_composer_pod.testing.runtime.shell_parse import Node, ShellSyntaxError, Word, parse
+from airflow_provider_composer_pod.testing.runtime.builtins.table import BUILTINS
+from airflow_provider_composer_pod.testing.runtime.expansion import WordExpansion
+from airflow_provider_composer_pod.testing.runtime.shell_parse import Node, parse
+from airflow_provider_composer_pod.testing.runtime.shell_tokens import ShellSyntaxError, Word
+from airflow_provider_composer_pod.testing.runtime.shell_types import SHELL_NAMES, Emit, Fds, Process, ShellExit, Sink
 from airflow_provider_composer_pod.testing.runtime.vfs import FileSystem, normalize
 
-SIGNALS = {"HUP": 1, "INT": 2, "QUIT": 3, "KILL": 9, "USR1": 10, "USR2": 12, "TERM": 15, "EXIT": 0}
-SHELL_NAMES = {"sh", "bash", "dash", "ash", "busybox"}
-Emit = Callable[[int, bytes], None]
 
-
-class ShellExit(Exception):
-    def __init__(self, code: int) -> None:
-        super().__init__(code)
-        self.code = code
-
-
-class Process:
-    """PID 1 of a simulated container: the target of ``kill`` and the owner of pending signals."""
-
-    def __init__(self, argv: List[str]) -> None:
-        self.argv = argv
-        self.pending: List[int] = []
-        self.wakeup = asyncio.Event()
-        self.on_signal: Optional[Callable[[int], None]] = None
-
-    def signal(self, signum: int) -> None:
-        if self.on_signal is not None:
-            self.on_signal(signum)
-            return
-        self.pending.append(signum)
-        self.wakeup.set()
-
-
-class Sink:
-    """Where an fd writes: the container's stdout/stderr, a file, or a capture buffer."""
-
-    def __init__(
-        self, emit: Optional[Emit] = None, fd: int = 1, fs: Optional[FileSystem] = None, path: str = ""
-    ) -> None:
-        self.emit = emit
-        self.fd = fd
-        self.fs = fs
-        self.path = path
-        self.buffer: Optional[bytearray] = None
-
-    @classmethod
-    def capture(cls) -> Sink:
-        sink = cls()
-        sink.buffer = bytearray()
-        return sink
-
-    def write(self, data: bytes) -> None:
-        if not data:
-            return
-        if self.buffer is not None:
-            self.buffer.extend(data)
-        elif self.fs is not None:
-            if self.path != "/dev/null":
-                self.fs.write(self.path, data, append=True)
-        elif self.emit is not None:
-            self.emit(self.fd, data)
-
-
-Fds = Dict[int, Sink]
-
-
-class Shell:
+class Shell(WordExpansion):
     """One shell instance: variables, options, traps, cwd, and the fds it writes to."""
 
     def __init__(
@@ -130,7 +72,7 @@ class Shell:
     async def run_argv(self, argv: List[str], stdin: bytes = b"") -> int:
         """Run a container command line (``command`` + ``args``) as PID 1."""
         try:
-            status = await self._invoke(argv, stdin, self.fds)
+            status = await self.invoke(argv, stdin, self.fds)
         except ShellExit as exc:
             status = exc.code
         self.status = status
@@ -291,7 +233,7 @@ class Shell:
             self.vars[name] = value
             self.exported.add(name)
         try:
-            status = await self._invoke(argv, stdin, local)
+            status = await self.invoke(argv, stdin, local)
         finally:
             for name, old in saved.items():
                 if old is None:
@@ -302,9 +244,7 @@ class Shell:
         await self.check_signals()
         return status
 
-    async def _invoke(self, argv: List[str], stdin: bytes, fds: Fds) -> int:
-        from airflow_provider_composer_pod.testing.runtime.builtins import BUILTINS
-
+    async def invoke(self, argv: List[str], stdin: bytes, fds: Fds) -> int:
         name = argv[0].rsplit("/", 1)[-1]
         if name in SHELL_NAMES:
             return await self._subshell(argv, stdin, fds)
@@ -375,6 +315,15 @@ class Shell:
     def environ(self) -> Dict[str, str]:
         return {k: v for k, v in self.vars.items() if k in self.exported}
 
+    def spawn(self, env: Dict[str, str], fds: Fds) -> Shell:
+        """A child shell with ``env``, writing to ``fds`` (``env NAME=VALUE COMMAND``)."""
+        child = Shell(
+            self.fs, env, fds[1].emit or (lambda fd, d: None), self.sleep_fn, self.process, self.name, self.cwd
+        )
+        child.fds = dict(fds)
+        child.pid1 = self.pid1
+        return child
+
     # ------------------------------------------------------------------------------------------ redirects
     async def _redirect(self, redirs: List[Tuple[int, str, Word]], fds: Fds) -> Optional[Fds]:
         if not redirs:
@@ -405,106 +354,7 @@ class Shell:
                 local[-1].buffer = bytearray(content)
         return local
 
-    # ------------------------------------------------------------------------------------------ expansion
-    async def _expand_words(self, words: List[Word]) -> List[str]:
-        result: List[str] = []
-        for word in words:
-            result.extend(await self._expand_word(word))
-        return result
-
-    async def _expand_word(self, word: Word, split: bool = True) -> List[str]:
-        fields: List[str] = []
-        current: Optional[str] = None
-        for kind, text, quoted in word.parts:
-            if kind == "lit":
-                value = text
-            elif kind == "var":
-                value = self._var(text)
-            elif kind == "param":
-                value = self._param(text)
-            elif kind == "arith":
-                value = str(self._arith(text))
-            else:
-                value = await self._command_substitution(text)
-            if kind == "lit" or quoted or not split:
-                current = (current or "") + value
-                continue
-            pieces = value.split()
-            if not pieces:
-                if value and current is not None:
-                    fields.append(current)
-                    current = None
-                continue
-            if value[:1].isspace() and current is not None:
-                fields.append(current)
-                current = None
-            current = (current or "") + pieces[0]
-            for piece in pieces[1:]:
-                fields.append(current)
-                current = piece
-            if value[-1:].isspace():
-                fields.append(current)
-                current = None
-        if current is not None:
-            fields.append(current)
-        return fields
-
-    def _var(self, name: str) -> str:
-        if name == "?":
-            return str(self.status)
-        if name == "$":
-            return "1"
-        if name == "#":
-            return str(len(self.positional))
-        if name in ("@", "*"):
-            return " ".join(self.positional)
-        if name == "0":
-            return self.name
-        if name.isdigit():
-            index = int(name) - 1
-            return self.positional[index] if index < len(self.positional) else ""
-        return self.vars.get(name, "")
-
-    def _param(self, text: str) -> str:
-        if text.startswith("#") and len(text) > 1:
-            return str(len(self._var(text[1:])))
-        match = re.match(r"^([A-Za-z_][A-Za-z0-9_]*|[0-9?#$@*])(.*)$", text, re.S)
-        if not match:
-            raise ShellExit(2)
-        name, op = match.groups()
-        value = self._var(name)
-        is_set = name in self.vars or not name.isidentifier()
-        for prefix in (":-", "-", ":=", "=", ":+", "+"):
-            if op.startswith(prefix):
-                word = op[len(prefix) :]
-                empty = (not value) if prefix.startswith(":") else not is_set
-                if prefix.endswith("-"):
-                    return word if empty else value
-                if prefix.endswith("="):
-                    if empty:
-                        self.vars[name] = word
-                        return word
-                    return value
-                return "" if empty else word
-        for prefix in ("##", "#", "%%", "%"):
-            if op.startswith(prefix):
-                return _strip(value, op[len(prefix) :], prefix)
-        return value
-
-    def _arith(self, expr: str) -> int:
-        def lookup(match: re.Match[str]) -> str:
-            raw = self.vars.get(match.group(1), "0") or "0"
-            return raw if raw.lstrip("-").isdigit() else "0"
-
-        expr = re.sub(r"\$?([A-Za-z_][A-Za-z0-9_]*)", lookup, expr)
-        if not re.match(r"^[\d\s+\-*/%()<>=!&|]*$", expr):
-            raise ShellExit(2)
-        expr = expr.replace("/", "//").replace("&&", " and ").replace("||", " or ")
-        try:
-            return int(eval(expr, {"__builtins__": {}}, {}))
-        except Exception:
-            raise ShellExit(2) from None
-
+    # ------------------------------------------------------------------ expansion (the rest: expansion.py)
     async def _command_substitution(self, text: str) -> str:
         capture = Sink.capture()
         child = Shell(self.fs, self.environ(), lambda fd, d: None, self.sleep_fn, self.process, self.name, self.cwd)
@@ -514,19 +364,3 @@ class Shell:
         status = await child.run_script(text)
         self.status = status
         return bytes(capture.buffer or b"").decode("utf-8", "replace").rstrip("\n")
-
-
-def _strip(value: str, pattern: str, op: str) -> str:
-    """``${v#p}`` family: shortest/longest prefix or suffix matching a glob."""
-    indices = range(len(value) + 1)
-    if op in ("#", "##"):
-        order = reversed(indices) if op == "##" else indices
-        for i in order:
-            if fnmatch.fnmatchcase(value[:i], pattern):
-                return value[i:]
-    else:
-        order = indices if op == "%%" else reversed(indices)
-        for i in order:
-            if fnmatch.fnmatchcase(value[i:], pattern):
-                return value[:i]
-    return value
