@@ -22,7 +22,8 @@ from aiohttp import web
 from airflow_provider_composer_pod.testing.apiserver.faults import FaultInjector
 from airflow_provider_composer_pod.testing.apiserver.recording import RequestLog, RequestRecord
 from airflow_provider_composer_pod.testing.apiserver.resources import CORE, EVENTS, NAMESPACES, SERVICE_ACCOUNTS
-from airflow_provider_composer_pod.testing.apiserver.server import ApiServer, DenyRule
+from airflow_provider_composer_pod.testing.apiserver.routes import DenyRule
+from airflow_provider_composer_pod.testing.apiserver.server import ApiServer
 from airflow_provider_composer_pod.testing.apiserver.store import Obj, Store, namespace_object
 from airflow_provider_composer_pod.testing.harness import kubeconfig as kubeconfig_mod
 from airflow_provider_composer_pod.testing.kubelet.kubelet import Kubelet
