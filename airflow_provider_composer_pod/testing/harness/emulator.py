@@ -14,18 +14,19 @@ import secrets
 import socket
 import tempfile
 import threading
-import time
-from typing import Any, Callable, Dict, Iterable, List, Optional, Tuple, TypeVar
+from typing import Any, Callable, Dict, Iterable, List, Optional, TypeVar
 
 from aiohttp import web
 
 from airflow_provider_composer_pod.testing.apiserver.faults import FaultInjector
-from airflow_provider_composer_pod.testing.apiserver.recording import RequestLog, RequestRecord
-from airflow_provider_composer_pod.testing.apiserver.resources import CORE, EVENTS, NAMESPACES, SERVICE_ACCOUNTS
+from airflow_provider_composer_pod.testing.apiserver.recording import RequestLog
+from airflow_provider_composer_pod.testing.apiserver.resources import NAMESPACES, SERVICE_ACCOUNTS
 from airflow_provider_composer_pod.testing.apiserver.routes import DenyRule
 from airflow_provider_composer_pod.testing.apiserver.server import ApiServer
 from airflow_provider_composer_pod.testing.apiserver.store import Obj, Store, namespace_object
 from airflow_provider_composer_pod.testing.harness import kubeconfig as kubeconfig_mod
+from airflow_provider_composer_pod.testing.harness.controls import Controls
+from airflow_provider_composer_pod.testing.harness.objects import ObjectHelpers
 from airflow_provider_composer_pod.testing.kubelet.kubelet import Kubelet
 from airflow_provider_composer_pod.testing.kubelet.scenarios import PodScenario
 
@@ -35,7 +36,7 @@ _AUTO = "auto"
 DEFAULT_NAMESPACES = ("default", "kube-system", "kube-public", "composer-user-workloads")
 
 
-class KubernetesEmulator:
+class KubernetesEmulator(Controls, ObjectHelpers):
     """A fake Kubernetes control plane plus one simulated node.
 
     :param host: address to bind; keep the default ``127.0.0.1``.
@@ -341,157 +342,6 @@ class KubernetesEmulator:
         return self.faults.expire_resource_versions(close_watches)
 
     compact = expire_resource_versions
-
-    # ---------------------------------------------------------------------------------------- scenarios
-    def scenarios(self) -> List[PodScenario]:
-        with self._lock:
-            return list(self._scenarios)
-
-    def scenario(self, **fields: Any) -> PodScenario:
-        """Register a :class:`PodScenario` from keyword arguments, e.g. ``scenario(image="busybox", pull_delay=2)``."""
-        return self.add_scenario(PodScenario(**fields))
-
-    def add_scenario(self, scenario: PodScenario) -> PodScenario:
-        if scenario.runtime not in (None, "builtin", "host"):
-            raise ValueError(f"runtime must be 'builtin' or 'host', got {scenario.runtime!r}")
-        with self._lock:
-            self._scenarios.append(scenario)
-        return scenario
-
-    def clear_scenarios(self) -> None:
-        with self._lock:
-            self._scenarios = []
-
-    # --------------------------------------------------------------------------------------- auth, RBAC
-    def _tokens(self) -> Dict[str, str]:
-        tokens = dict(self._extra_tokens)
-        if self.token:
-            tokens[self.token] = self.user
-        return tokens
-
-    def add_token(self, token: str, user: str) -> None:
-        """Accept another bearer token as ``user`` (for tests on 403 messages naming a different user)."""
-        self._extra_tokens[token] = user
-
-    def _deny_rules(self) -> List[DenyRule]:
-        with self._lock:
-            return list(self._deny)
-
-    def deny(self, verb: str, resource: str, namespace: Optional[str] = None, name: Optional[str] = None) -> DenyRule:
-        """Make matching requests answer 403 Forbidden (``"*"`` wildcards verb or resource; ``pods/exec`` works)."""
-        rule = DenyRule(verb, resource, namespace, name)
-        with self._lock:
-            self._deny.append(rule)
-        return rule
-
-    def allow_all(self) -> None:
-        with self._lock:
-            self._deny = []
-
-    # ------------------------------------------------------------------------------------- request log
-    def requests(
-        self, method: Optional[str] = None, path_contains: Optional[str] = None, **filters: Any
-    ) -> List[RequestRecord]:
-        """Recorded requests, filtered by method, path substring, ``path``, ``status``, ``is_watch``, ``verb``…"""
-        return self.request_log.select(method=method, path_contains=path_contains, **filters)
-
-    def clear_requests(self) -> None:
-        self.request_log.clear()
-
-    # ---------------------------------------------------------------------------------- object helpers
-    def _resource(self, resource: str) -> Any:
-        try:
-            return CORE[resource]
-        except KeyError:
-            raise ValueError(f"unknown resource {resource!r}; use one of {sorted(CORE)}") from None
-
-    def create(self, resource: str, body: Obj, namespace: Optional[str] = None) -> Obj:
-        res = self._resource(resource)
-        return self.call(self.store.create, res, (namespace or self.namespace) if res.namespaced else None, body)
-
-    def get(self, resource: str, name: str, namespace: Optional[str] = None) -> Optional[Obj]:
-        res = self._resource(resource)
-        return self.call(self.store.find, res, (namespace or self.namespace) if res.namespaced else None, name)
-
-    def list(self, resource: str, namespace: Optional[str] = None) -> List[Obj]:
-        return self.call(self.store.list, self._resource(resource), namespace)
-
-    def delete(self, resource: str, name: str, namespace: Optional[str] = None) -> Obj:
-        res = self._resource(resource)
-        return self.call(self.store.delete, res, (namespace or self.namespace) if res.namespaced else None, name)
-
-    def create_secret(self, name: str, string_data: Dict[str, str], namespace: Optional[str] = None) -> Obj:
-        return self.create("secrets", {"metadata": {"name": name}, "stringData": string_data}, namespace)
-
-    def create_config_map(self, name: str, data: Dict[str, str], namespace: Optional[str] = None) -> Obj:
-        return self.create("configmaps", {"metadata": {"name": name}, "data": data}, namespace)
-
-    def pod(self, name: str, namespace: Optional[str] = None) -> Optional[Obj]:
-        return self.get("pods", name, namespace)
-
-    def wait_for_pod(
-        self,
-        name: str,
-        namespace: Optional[str] = None,
-        phases: Tuple[str, ...] = ("Succeeded", "Failed"),
-        timeout: float = 10.0,
-        predicate: Optional[Callable[[Obj], bool]] = None,
-    ) -> Obj:
-        """Poll until the pod is in one of ``phases`` (or ``predicate`` holds); ``TimeoutError`` otherwise."""
-        deadline = time.monotonic() + timeout
-        last: Optional[Obj] = None
-        while time.monotonic() < deadline:
-            last = self.pod(name, namespace)
-            if last is not None:
-                if predicate is not None and predicate(last):
-                    return last
-                if predicate is None and (last.get("status") or {}).get("phase") in phases:
-                    return last
-            time.sleep(0.02)
-        raise TimeoutError(
-            "pod {} did not reach {} within {}s; last status: {}".format(
-                name, predicate or phases, timeout, (last or {}).get("status")
-            )
-        )
-
-    def events(self, namespace: Optional[str] = None, involved_name: Optional[str] = None) -> List[Obj]:
-        items = self.call(self.store.list, EVENTS, namespace)
-        return [e for e in items if involved_name is None or e["involvedObject"].get("name") == involved_name]
-
-    def pod_log(self, name: str, container: Optional[str] = None, namespace: Optional[str] = None) -> str:
-        """The container log as the kubelet holds it (no timestamps)."""
-
-        def read() -> str:
-            run = self.kubelet.pod_run(namespace or self.namespace, name)
-            if run is None:
-                raise KeyError(f"no running pod {name}")
-            target = run.find(container) if container else run.containers[0]
-            if target is None:
-                raise KeyError(f"pod {name} has no container {container}")
-            return target.log.text()
-
-        return self.call(read)
-
-    def read_file(self, pod: str, container: str, path: str, namespace: Optional[str] = None) -> Optional[str]:
-        """A file as the container sees it (volume mounts included)."""
-
-        def read() -> Optional[str]:
-            run = self.kubelet.pod_run(namespace or self.namespace, pod)
-            target = run.find(container) if run is not None else None
-            if target is None or target.fs is None:
-                return None
-            data = target.fs.read(path)
-            return None if data is None else data.decode("utf-8", "replace")
-
-        return self.call(read)
-
-    def kubernetes_client(self) -> Any:
-        """A ``kubernetes.client.ApiClient`` configured from this emulator's kubeconfig."""
-        from kubernetes import client, config
-
-        configuration = client.Configuration()
-        config.load_kube_config(config_file=self.kubeconfig_path, client_configuration=configuration)
-        return client.ApiClient(configuration)
 
 
 __all__ = ["KubernetesEmulator", "PodScenario"]
