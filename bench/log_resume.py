@@ -90,7 +90,7 @@ def main() -> None:
     logging.basicConfig(level=logging.WARNING)
 
     from airflow_provider_composer_pod.compat import PROVIDER_VERSION
-    from airflow_provider_composer_pod.testing.emulator import KubernetesEmulator
+    from airflow_provider_composer_pod.testing import KubernetesEmulator
 
     with KubernetesEmulator(namespace=NAMESPACE) as emulator:
         results = {

@@ -16,13 +16,13 @@ from airflow_provider_composer_pod import __version__
 # name -> (module, add-arguments function, run function, one-line help)
 COMMANDS = {
     "demo": (
-        "airflow_provider_composer_pod.cli.demo",
+        "airflow_provider_composer_pod.testing.demo.cli",
         "add_arguments",
         "run",
         "run a folder of DAGs (the guide's examples) with airflow dags test on the Kubernetes API emulator",
     ),
     "emulator": (
-        "airflow_provider_composer_pod.testing.cli",
+        "airflow_provider_composer_pod.testing.harness.cli",
         "add_arguments",
         "run",
         "run the Kubernetes API emulator (a test double) and print the KUBECONFIG to use",

@@ -64,7 +64,7 @@ def test_kubernetes_default_connection_works_through_airflow_hook(k8s_emulator: 
 def test_cli_prints_kubeconfig_and_stops_on_sigint(tmp_path: Any) -> None:
     kubeconfig = str(tmp_path / "kubeconfig.yaml")
     proc = subprocess.Popen(
-        [sys.executable, "-m", "airflow_provider_composer_pod.testing.cli", "--kubeconfig", kubeconfig],
+        [sys.executable, "-m", "airflow_provider_composer_pod.testing.harness.cli", "--kubeconfig", kubeconfig],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,

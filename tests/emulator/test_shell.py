@@ -7,9 +7,10 @@ from typing import Any, Dict, List, Tuple
 
 import pytest
 
-from airflow_provider_composer_pod.testing.runtime import make_sleep
-from airflow_provider_composer_pod.testing.shell import Process, Shell
-from airflow_provider_composer_pod.testing.vfs import MemoryFS, PodVolumes
+from airflow_provider_composer_pod.testing.runtime.runners import make_sleep
+from airflow_provider_composer_pod.testing.runtime.shell import Shell
+from airflow_provider_composer_pod.testing.runtime.shell_types import Process
+from airflow_provider_composer_pod.testing.runtime.vfs import MemoryFS, PodVolumes
 
 
 def _run(argv: List[str], env: Dict[str, str] = None) -> Tuple[int, str, str]:  # type: ignore[assignment]

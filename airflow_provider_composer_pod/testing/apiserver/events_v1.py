@@ -1,0 +1,36 @@
+"""The events.k8s.io/v1 view of core/v1 Events, as the API server converts them."""
+
+from __future__ import annotations
+
+import copy
+from typing import Any, Dict
+
+Obj = Dict[str, Any]
+
+
+def to_events_v1(event: Obj) -> Obj:
+    """core/v1 Event -> events.k8s.io/v1 Event, the conversion the API server applies."""
+    out: Obj = {
+        "kind": "Event",
+        "apiVersion": "events.k8s.io/v1",
+        "metadata": copy.deepcopy(event.get("metadata") or {}),
+        "eventTime": event.get("eventTime"),
+        "reportingController": event.get("reportingComponent") or (event.get("source") or {}).get("component", ""),
+        "reportingInstance": event.get("reportingInstance") or (event.get("source") or {}).get("host", ""),
+        "action": event.get("action", ""),
+        "reason": event.get("reason", ""),
+        "regarding": copy.deepcopy(event.get("involvedObject") or {}),
+        "note": event.get("message", ""),
+        "type": event.get("type", ""),
+    }
+    if event.get("series"):
+        out["series"] = copy.deepcopy(event["series"])
+    if event.get("source"):
+        out["deprecatedSource"] = copy.deepcopy(event["source"])
+    if event.get("firstTimestamp"):
+        out["deprecatedFirstTimestamp"] = event["firstTimestamp"]
+    if event.get("lastTimestamp"):
+        out["deprecatedLastTimestamp"] = event["lastTimestamp"]
+    if event.get("count"):
+        out["deprecatedCount"] = event["count"]
+    return out

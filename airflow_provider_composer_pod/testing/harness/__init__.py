@@ -1,0 +1,1 @@
+"""The test harness: the ``KubernetesEmulator`` facade, its kubeconfig, the pytest plugin and the emulator command."""

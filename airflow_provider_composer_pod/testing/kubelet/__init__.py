@@ -1,0 +1,1 @@
+"""The emulated scheduler and kubelet: pod lifecycles, scenarios, Events, and the environment a container gets."""
