@@ -322,3 +322,37 @@ async def test_a_refused_watch_fails_every_waiting_trigger_at_once_without_retry
         assert "needs get, list and watch on pods" in event["message"]
     assert [r.status for r in _lists(k8s_emulator)] == [403]  # one request for both triggers, not retried
     assert _watches(k8s_emulator) == []
+
+
+# As the metadata database stores a deferred task's trigger: its classpath and kwargs, written by the layout before
+# the house was rearranged (issue 14). The triggers kept their modules; a test pins that down.
+PREVIOUS_LAYOUT_CLASSPATHS = (
+    "airflow_provider_composer_pod.triggers.startup.ComposerPodStartupTrigger",
+    "airflow_provider_composer_pod.triggers.pod.ComposerPodTrigger",
+)
+
+
+async def test_a_trigger_stored_by_the_previous_layout_deserializes_and_runs(k8s_emulator, cluster):
+    try:  # what the triggerer uses to load a stored trigger
+        from airflow.sdk.module_loading import import_string
+    except ImportError:  # Airflow 2
+        from airflow.utils.module_loading import import_string
+
+    stored_kwargs = {
+        "pod_name": "stored-1",
+        "pod_namespace": NS,
+        "cluster": cluster,
+        "startup_timeout": 30.0,
+        "created_at": time.time(),
+        "on_kill_action": "delete_pod",
+        "termination_grace_period": None,
+        "execution_deadline": None,
+    }
+    trigger = import_string(PREVIOUS_LAYOUT_CLASSPATHS[0])(**stored_kwargs)
+    k8s_emulator.create("pods", _pod("stored-1", "sleep 2"), NS)
+
+    event = await _first_event(trigger)
+
+    assert event["status"] == "started"
+    assert trigger.serialize() == (PREVIOUS_LAYOUT_CLASSPATHS[0], stored_kwargs)
+    assert import_string(PREVIOUS_LAYOUT_CLASSPATHS[1]).__name__ == "ComposerPodTrigger"
