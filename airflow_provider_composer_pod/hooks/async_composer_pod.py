@@ -12,10 +12,10 @@ from functools import cached_property
 from typing import Any, AsyncIterator, Dict, Optional
 
 from airflow_provider_composer_pod.compat import PROVIDER_VERSION, AsyncKubernetesHook
-from airflow_provider_composer_pod.environment import ComposerEnvironment, detect_environment
-from airflow_provider_composer_pod.extras import extra_field
+from airflow_provider_composer_pod.environment import ComposerEnvironment
+from airflow_provider_composer_pod.hooks.connection import ComposerConnection
 from airflow_provider_composer_pod.kube.api_clients import retrying_async_api_client
-from airflow_provider_composer_pod.kube.retries import RetryPolicy, retry_policy
+from airflow_provider_composer_pod.kube.retries import RetryPolicy
 
 if AsyncKubernetesHook is None:  # pragma: no cover - provider 4.x has no async hook (and no trigger) at all
     raise ImportError(
@@ -40,33 +40,38 @@ class AsyncComposerPodHook(AsyncKubernetesHook):  # type: ignore[misc,valid-type
     ) -> None:
         super().__init__(*args, **kwargs)
         self.resolved_extras: Dict[str, Any] = dict(resolved_extras or {})
-        self.composer_generation = composer_generation
+        self.composer_connection = ComposerConnection(
+            self, composer_generation=composer_generation, extras=self.resolved_extras
+        )
+
+    @property
+    def composer_generation(self) -> Any:
+        return self.composer_connection.composer_generation
 
     @cached_property
     def conn_extras(self) -> Dict[str, Any]:
-        return {**self.resolved_extras, **{f"extra__kubernetes__{k}": v for k, v in self.resolved_extras.items()}}
+        return self.composer_connection.kube_extras
 
     async def get_conn_extras(self) -> Dict[str, Any]:
         return self.conn_extras
 
     async def _get_field(self, field_name: str) -> Any:
-        return extra_field(self.resolved_extras, field_name)
+        return self.composer_connection.field(field_name)
 
-    @cached_property
+    @property
     def retry_policy(self) -> RetryPolicy:
-        return retry_policy(extra_field(self.resolved_extras, "api_retry_timeout"))
+        return self.composer_connection.retry_policy
 
     @contextlib.asynccontextmanager
     async def get_conn(self) -> AsyncIterator[Any]:  # type: ignore[override]
         async with super().get_conn() as api_client:
             yield retrying_async_api_client(api_client, self.retry_policy, self.log)
 
-    @cached_property
+    @property
     def composer_environment(self) -> ComposerEnvironment:
-        generation = self.composer_generation or extra_field(self.resolved_extras, "composer_generation")
-        return detect_environment(generation=generation)
+        return self.composer_connection.environment
 
     def get_namespace(self) -> Optional[str]:
-        return extra_field(self.resolved_extras, "namespace") or self.composer_environment.default_namespace
+        return self.composer_connection.namespace()
 
     _get_namespace = get_namespace

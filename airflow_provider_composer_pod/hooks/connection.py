@@ -17,9 +17,12 @@ import os
 from functools import cached_property
 from typing import Any, Dict, Iterator, Mapping, Optional, Union
 
+import yaml
+
 from airflow_provider_composer_pod.environment import COMPOSER_KUBE_CONFIG, ComposerEnvironment, detect_environment
 from airflow_provider_composer_pod.errors import ComposerPodConfigError
 from airflow_provider_composer_pod.extras import FIELDS, as_bool, extra_field
+from airflow_provider_composer_pod.kube.cluster import ClusterConnection
 from airflow_provider_composer_pod.kube.retries import RetryPolicy, retry_policy
 
 # Connection extras that already say how to reach the cluster; when any is set, we leave the choice to KubernetesHook.
@@ -39,19 +42,21 @@ class ComposerConnection:
         *,
         composer_generation: Union[int, str, None] = None,
         api_retry_timeout: Optional[float] = None,
+        extras: Optional[Mapping[str, Any]] = None,
     ) -> None:
         self.hook = hook
         self.composer_generation = composer_generation
         self.api_retry_timeout = api_retry_timeout
+        self.extras = extras  # given (a trigger's, resolved on the worker): the connection is not read
         self._config_source: Optional[str] = None
 
     @cached_property
     def kube_extras(self) -> Dict[str, Any]:
         """The known extras, each under its plain and its ``extra__kubernetes__`` name, so every provider finds it."""
         hook = self.hook
-        raw: Mapping[str, Any] = self._raw_extras(hook.conn_id) if hook.conn_id else {}
+        raw: Mapping[str, Any] = self.extras if self.extras is not None else self._raw_extras(hook.conn_id)
         known = {name: value for name in FIELDS if (value := extra_field(raw, name)) is not None}
-        if hook.config_file and (known.get("kube_config") or as_bool(known.get("in_cluster"))):
+        if getattr(hook, "config_file", None) and (known.get("kube_config") or as_bool(known.get("in_cluster"))):
             # KubernetesHook 10.5+ rejects this as "mutually exclusive"; earlier providers let config_file win.
             hook.log.warning(
                 "config_file=%s is given, so connection %r's in-cluster or inline kube config is ignored.",
@@ -62,9 +67,11 @@ class ComposerConnection:
             known.pop("in_cluster", None)
         return {**known, **{f"extra__kubernetes__{name}": value for name, value in known.items()}}
 
-    def _raw_extras(self, conn_id: str) -> Mapping[str, Any]:
+    def _raw_extras(self, conn_id: Optional[str]) -> Mapping[str, Any]:
         from airflow.exceptions import AirflowNotFoundException
 
+        if not conn_id:
+            return {}
         try:
             return dict(self.hook.get_connection(conn_id).extra_dejson)
         except AirflowNotFoundException:
@@ -122,6 +129,27 @@ class ComposerConnection:
             + f") cannot be used: {error}. Fix the connection's kube config, or the config_file or "
             "cluster_context argument."
         )
+
+    def cluster(self) -> ClusterConnection:
+        """The kube config as data, for a triggerer that must read no file or connection: the resolved one's file
+        (the arguments', the connection's, Composer's) or inline config, else what the kubernetes client loads when
+        told nothing (the first KUBECONFIG entry that exists, ``~/.kube/config``, else the in-cluster config)."""
+        extras = self.resolved_extras()
+        verify = not as_bool(extras.get("disable_verify_ssl"))
+        if as_bool(extras.get("in_cluster")):
+            return ClusterConnection(in_cluster=True, verify_ssl=verify)
+        path, inline = extras.get("kube_config_path"), extras.get("kube_config")
+        if path is None and not inline:
+            candidates = [*(os.environ.get("KUBECONFIG") or "").split(os.pathsep), "~/.kube/config"]
+            path = next((c for c in candidates if c and os.path.exists(os.path.expanduser(c))), None)
+            if path is None:
+                return ClusterConnection(in_cluster=True, verify_ssl=verify)
+        if path is not None:
+            with open(os.path.expanduser(path)) as handle:
+                config = yaml.safe_load(handle) or {}
+        else:
+            config = inline if isinstance(inline, dict) else yaml.safe_load(inline) if inline.strip() else {}
+        return ClusterConnection(config_dict=config, context=extras.get("cluster_context"), verify_ssl=verify)
 
     def resolved_extras(self) -> Dict[str, Any]:
         """The connection as resolved here, config file included: all an async hook needs, no look-ups."""

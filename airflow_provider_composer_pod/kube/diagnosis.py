@@ -5,35 +5,33 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, List, Optional, Sequence
 
-
-def _attr(obj: Any, name: str) -> Any:
-    return obj.get(name) if isinstance(obj, dict) else getattr(obj, name, None)
+from airflow_provider_composer_pod.fields import attr
 
 
 def describe_failure(remote_pod: Any, base_container: str) -> Optional[str]:
     """``container base exited with code 3 (Error)``, plus the termination message and the pod's own reason."""
-    status = _attr(remote_pod, "status")
+    status = attr(remote_pod, "status")
     if status is None:
         return None
     parts = []
-    for container in _attr(status, "container_statuses") or []:
-        if _attr(container, "name") != base_container:
+    for container in attr(status, "container_statuses") or []:
+        if attr(container, "name") != base_container:
             continue
-        terminated = _attr(_attr(container, "state"), "terminated")
-        waiting = _attr(_attr(container, "state"), "waiting")
+        terminated = attr(attr(container, "state"), "terminated")
+        waiting = attr(attr(container, "state"), "waiting")
         if terminated is not None:
             parts.append(
-                f"container {base_container} exited with code {_attr(terminated, 'exit_code')} "
-                f"({_attr(terminated, 'reason') or 'no reason given'})"
+                f"container {base_container} exited with code {attr(terminated, 'exit_code')} "
+                f"({attr(terminated, 'reason') or 'no reason given'})"
             )
-            message = (_attr(terminated, "message") or "").strip()
+            message = (attr(terminated, "message") or "").strip()
             if message:
                 parts.append(f"termination message: {message}")
         elif waiting is not None:
-            parts.append(f"container {base_container} never started: {_attr(waiting, 'reason')}")
-    pod_reason = _attr(status, "reason")
+            parts.append(f"container {base_container} never started: {attr(waiting, 'reason')}")
+    pod_reason = attr(status, "reason")
     if pod_reason:
-        parts.append(f"pod {_attr(status, 'phase')}: {pod_reason} {(_attr(status, 'message') or '').strip()}".strip())
+        parts.append(f"pod {attr(status, 'phase')}: {pod_reason} {(attr(status, 'message') or '').strip()}".strip())
     return "; ".join(parts) or None
 
 
@@ -62,33 +60,33 @@ class FailureFacts:
 
 
 def _base_status(pod: Any, base_container: str) -> Any:
-    status = _attr(pod, "status")
-    for container in _attr(status, "container_statuses") or []:
-        if _attr(container, "name") == base_container:
+    status = attr(pod, "status")
+    for container in attr(status, "container_statuses") or []:
+        if attr(container, "name") == base_container:
             return container
     return None
 
 
 def _base_spec(pod: Any, base_container: str) -> Any:
-    for container in _attr(_attr(pod, "spec"), "containers") or []:
-        if _attr(container, "name") == base_container:
+    for container in attr(attr(pod, "spec"), "containers") or []:
+        if attr(container, "name") == base_container:
             return container
     return None
 
 
 def base_container_succeeded(pod: Any, base_container: str) -> bool:
     """The main container ended with exit code 0 (the pod itself may still run an xcom sidecar)."""
-    terminated = _attr(_attr(_base_status(pod, base_container), "state"), "terminated")
-    return terminated is not None and _attr(terminated, "exit_code") == 0
+    terminated = attr(attr(_base_status(pod, base_container), "state"), "terminated")
+    return terminated is not None and attr(terminated, "exit_code") == 0
 
 
 def _event_message(events: Sequence[Any], *reasons: str) -> Optional[str]:
     """The latest event with one of ``reasons``: ``"<reason>: <message>"``."""
-    found = [e for e in events if _attr(e, "reason") in reasons]
+    found = [e for e in events if attr(e, "reason") in reasons]
     if not found:
         return None
     event = found[-1]
-    return f"{_attr(event, 'reason')}: {(_attr(event, 'message') or '').strip()}"
+    return f"{attr(event, 'reason')}: {(attr(event, 'message') or '').strip()}"
 
 
 def _memory_advice(pod: Any, base_container: str, generation: Optional[int]) -> str:
@@ -96,8 +94,8 @@ def _memory_advice(pod: Any, base_container: str, generation: Optional[int]) -> 
     from airflow_provider_composer_pod.validation.quantities import format_bytes, try_parse
     from airflow_provider_composer_pod.validation.rules import GENERAL_PURPOSE, rule_book
 
-    resources = _attr(_base_spec(pod, base_container), "resources")
-    limit = (_attr(resources, "limits") or {}).get("memory") or (_attr(resources, "requests") or {}).get("memory")
+    resources = attr(_base_spec(pod, base_container), "resources")
+    limit = (attr(resources, "limits") or {}).get("memory") or (attr(resources, "requests") or {}).get("memory")
     had = f"its memory limit of {limit}" if limit else "no memory request or limit (the default applies)"
     advice = f"it used more memory than {had}. Raise the memory request and limit (`container_resources`)"
     book = rule_book()
@@ -105,7 +103,7 @@ def _memory_advice(pod: Any, base_container: str, generation: Optional[int]) -> 
     autopilot = rules.autopilot if rules is not None else generation is None
     if not autopilot:
         return advice + " or lower the task's memory use"
-    selector = dict(_attr(_attr(pod, "spec"), "node_selector") or {}).get(book.selector_key)
+    selector = dict(attr(attr(pod, "spec"), "node_selector") or {}).get(book.selector_key)
     compute_class = book.compute_class(selector or GENERAL_PURPOSE)
     maximum = compute_class.maximums.get("memory") if compute_class is not None else None
     if compute_class is None or maximum is None:
@@ -121,26 +119,26 @@ def _memory_advice(pod: Any, base_container: str, generation: Optional[int]) -> 
 def diagnose(facts: FailureFacts, base_container: str, generation: Optional[int] = None) -> List[str]:
     """Why the pod failed, in the words of its container states, conditions and events, with what to do."""
     pod, events = facts.pod, facts.events
-    status = _attr(pod, "status")
-    reason = _attr(status, "reason")
-    state = _attr(_base_status(pod, base_container), "state")
-    terminated, waiting = _attr(state, "terminated"), _attr(state, "waiting")
-    exit_code = _attr(terminated, "exit_code") if terminated is not None else None
+    status = attr(pod, "status")
+    reason = attr(status, "reason")
+    state = attr(_base_status(pod, base_container), "state")
+    terminated, waiting = attr(state, "terminated"), attr(state, "waiting")
+    exit_code = attr(terminated, "exit_code") if terminated is not None else None
     found: List[str] = []
     preempted = _event_message(events, "Preempted")
-    conditions = _attr(status, "conditions") or []
-    if preempted is None and any(_attr(c, "reason") == "PreemptionByScheduler" for c in conditions):
+    conditions = attr(status, "conditions") or []
+    if preempted is None and any(attr(c, "reason") == "PreemptionByScheduler" for c in conditions):
         preempted = "Preempted: the scheduler preempted the pod"
-    if terminated is not None and _attr(terminated, "reason") == "OOMKilled":
+    if terminated is not None and attr(terminated, "reason") == "OOMKilled":
         found.append(f"out of memory (OOMKilled): {_memory_advice(pod, base_container, generation)}")
     if reason == "Evicted" or _event_message(events, "Evicted"):
-        detail = (_attr(status, "message") or "").strip() or _event_message(events, "Evicted") or ""
+        detail = (attr(status, "message") or "").strip() or _event_message(events, "Evicted") or ""
         found.append(
             f"the node evicted the pod ({detail.strip()}). Request what the task needs (memory, ephemeral-storage) so "
             "it is placed on a node where it fits; `retries` run it again"
         )
     if reason == "DeadlineExceeded":
-        deadline = _attr(_attr(pod, "spec"), "active_deadline_seconds")
+        deadline = attr(attr(pod, "spec"), "active_deadline_seconds")
         shown = f"={deadline}" if deadline is not None else ""
         found.append(
             f"the pod ran longer than its active deadline (spec.activeDeadlineSeconds{shown}, "
@@ -157,10 +155,10 @@ def diagnose(facts: FailureFacts, base_container: str, generation: Optional[int]
             "the pod was deleted while the task ran (by a user, another process or a node drain)"
             + (f"; last event {killing}" if killing else "")
         )
-    if waiting is not None and _attr(waiting, "reason") in _PULL_ERRORS:
-        detail = _event_message(events, "Failed") or (_attr(waiting, "message") or "").strip()
+    if waiting is not None and attr(waiting, "reason") in _PULL_ERRORS:
+        detail = _event_message(events, "Failed") or (attr(waiting, "message") or "").strip()
         found.append(
-            f"the image could not be pulled ({_attr(waiting, 'reason')}: {detail}): check the image name and tag, "
+            f"the image could not be pulled ({attr(waiting, 'reason')}: {detail}): check the image name and tag, "
             "and that the environment's service account may read the registry"
         )
     if not found and terminated is None and waiting is None:
@@ -236,7 +234,7 @@ def gather_facts(
         facts.events = sorted(listed.items or [], key=_event_time)
     except Exception as error:
         _debug(log, "could not read the events of pod %s for the failure message: %s", name, error)
-    started = _attr(_attr(_base_status(facts.pod, base_container), "state"), "terminated") is not None
+    started = attr(attr(_base_status(facts.pod, base_container), "state"), "terminated") is not None
     if facts.log_tail is None and tail_lines > 0 and started and not facts.deleted:
         try:
             text = client.read_namespaced_pod_log(
@@ -252,7 +250,7 @@ def gather_facts(
 
 def _event_time(event: Any) -> str:
     for name in ("last_timestamp", "event_time", "first_timestamp"):
-        value = _attr(event, name)
+        value = attr(event, name)
         if value is not None:
             return str(value)
     return ""

@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable, Deque, Dict, Iterator, List, Optional, Tuple
 
 from airflow_provider_composer_pod.kube.backoff import backoff_delay
+from airflow_provider_composer_pod.kube.retries import transient_reason
 
 # How many of the container's last lines are kept for the failure message (the operator's ``failure_log_lines``).
 DEFAULT_TAIL_LINES = 20
@@ -32,9 +33,6 @@ MAX_TAIL_LINES = 1000
 _CONNECT_TIMEOUT = 30.0
 _MAX_BACKOFF = 5.0
 _EPOCH = datetime.datetime(1970, 1, 1, tzinfo=datetime.timezone.utc)
-
-# Statuses worth reconnecting after; anything else (400, 401, 403) ends the read as it would have ended anyway.
-_TRANSIENT_STATUSES = frozenset({0, 429, 500, 502, 503, 504})
 
 
 def tail_line_count(value: Any, parameter: str = "failure_log_lines") -> int:
@@ -124,13 +122,9 @@ class LogPositions:
 
 
 def is_transient(error: BaseException) -> bool:
-    """A broken or refused connection, a timeout, or a status the API server answers while it is busy."""
-    import urllib3.exceptions
-    from kubernetes.client.exceptions import ApiException
-
-    if isinstance(error, ApiException):
-        return error.status in _TRANSIENT_STATUSES
-    return isinstance(error, (urllib3.exceptions.HTTPError, http.client.HTTPException, OSError))
+    """Worth reconnecting after: what every API call retries (:func:`~.retries.transient_reason`), and a log body
+    cut short in the middle of a read (http.client's ``IncompleteRead``)."""
+    return transient_reason(error) is not None or isinstance(error, http.client.HTTPException)
 
 
 def _is_idle_timeout(error: BaseException) -> bool:

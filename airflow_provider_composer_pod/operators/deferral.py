@@ -9,19 +9,13 @@ from __future__ import annotations
 
 import importlib.util
 import json
-import os
 import time
 from typing import Any, Dict, List, Optional
 
-import yaml
-
 from airflow_provider_composer_pod import compat
 from airflow_provider_composer_pod.errors import ComposerPodInputError
-from airflow_provider_composer_pod.extras import as_bool
-from airflow_provider_composer_pod.kube.cluster import ClusterConnection
 from airflow_provider_composer_pod.startup.story import (
     CANNOT_START,
-    CONFIG_ERROR,
     DELETED,
     PENDING,
     TIMEOUT,
@@ -29,7 +23,6 @@ from airflow_provider_composer_pod.startup.story import (
     describe_startup,
     startup_advice,
     trimmed,
-    waiting_problem,
 )
 
 STARTUP_WAITS = ("block", "defer")
@@ -71,33 +64,6 @@ def require_async_client() -> None:
 
 
 # ---------------------------------------------------------------------------------------------- connection
-def _read_config(path: str) -> Dict[str, Any]:
-    with open(os.path.expanduser(path)) as handle:
-        return yaml.safe_load(handle) or {}
-
-
-def cluster_connection(connection: Any) -> ClusterConnection:
-    """The kube config of a ComposerConnection as data for the triggerer: its file read here, or in-cluster."""
-    connection.resolve_config_source()
-    extras = connection.resolved_extras()
-    context = extras.get("cluster_context")
-    verify = not as_bool(extras.get("disable_verify_ssl"))
-    if as_bool(extras.get("in_cluster")):
-        return ClusterConnection(in_cluster=True, verify_ssl=verify)
-    inline = extras.get("kube_config")
-    if extras.get("kube_config_path"):
-        config = _read_config(extras["kube_config_path"])
-    elif inline:
-        config = inline if isinstance(inline, dict) else yaml.safe_load(inline) if inline.strip() else {}
-    else:
-        candidates = [*(os.environ.get("KUBECONFIG") or "").split(os.pathsep), "~/.kube/config"]
-        found = next((c for c in candidates if c and os.path.exists(os.path.expanduser(c))), None)
-        if found is None:
-            return ClusterConnection(in_cluster=True, verify_ssl=verify)
-        config = _read_config(found)
-    return ClusterConnection(config_dict=config, context=context, verify_ssl=verify)
-
-
 def async_hook_kwargs(connection: Any) -> Dict[str, Any]:
     """What ``AsyncComposerPodHook`` needs (as ``ComposerPodHook.async_hook()`` builds it), as trigger arguments."""
     extras = connection.resolved_extras()
@@ -113,7 +79,7 @@ def startup_trigger(task: Any, pod: Any, created_at: Optional[float]) -> Any:
     return ComposerPodStartupTrigger(
         pod_name=pod.metadata.name,
         pod_namespace=pod.metadata.namespace,
-        cluster=cluster_connection(task.composer_connection).to_dict(),
+        cluster=task.composer_connection.cluster().to_dict(),
         startup_timeout=float(task.startup_timeout_seconds),
         created_at=created_at or time.time(),
         on_kill_action=compat.on_kill_action(task),
@@ -129,7 +95,7 @@ def full_deferral_trigger(task: Any, stock: Any) -> Any:
     _, kwargs = stock.serialize()
     return ComposerPodTrigger(
         **kwargs,
-        cluster=cluster_connection(task.composer_connection).to_dict(),
+        cluster=task.composer_connection.cluster().to_dict(),
         hook_kwargs=async_hook_kwargs(task.composer_connection),
         execution_deadline=task.run_state.execution_deadline,
     )
@@ -186,14 +152,6 @@ def report_startup(task: Any, event: Dict[str, Any]) -> Optional[str]:
     if status == "error":
         return f"Waiting for pod {name} to start failed: {event.get('message')}"
     return startup_advice(status, pod, events, timeout=float(task.startup_timeout_seconds), waited=event.get("waited"))
-
-
-def config_error(event: Dict[str, Any]) -> Optional[str]:
-    """``container base: secret "x" not found`` when the pod waits in CreateContainerConfigError, else None."""
-    problem = waiting_problem(event.get("pod"))
-    if problem is None or problem[1] != CONFIG_ERROR:
-        return None
-    return f"container {problem[0]}: {problem[2] or CONFIG_ERROR}"
 
 
 def is_stock_trigger(trigger: Any) -> bool:

@@ -23,6 +23,7 @@ from airflow_provider_composer_pod.kube.diagnosis import (
     gather_facts,
 )
 from airflow_provider_composer_pod.startup.deadline import execution_deadline, timed_out
+from airflow_provider_composer_pod.startup.wait import config_error
 from airflow_provider_composer_pod.validation.preflight import (
     CANNOT_START,
     check_pod,
@@ -82,10 +83,10 @@ def fail_start(task: Any, pod: Any, problem: str) -> None:
 
 def report_startup_outcome(task: Any, pod: Any, event: Dict[str, Any]) -> None:
     """The startup story in the task log; a pod that did not start fails here, with advice."""
-    from airflow_provider_composer_pod.operators.deferral import config_error, report_startup
+    from airflow_provider_composer_pod.operators.deferral import report_startup
 
     message = report_startup(task, event)
-    problem = config_error(event)
+    problem = config_error(event.get("pod"))
     if problem is not None:
         raise start_failure(task, pod, problem)  # names the missing Secret or ConfigMap and how to create it
     if message is not None:

@@ -15,6 +15,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Dict, List, Optional, Tuple
 
+from airflow_provider_composer_pod.fields import attr_path
 from airflow_provider_composer_pod.startup.wait import CONFIG_ERROR
 
 PENDING = "pending"
@@ -45,14 +46,6 @@ _GO_DURATION = re.compile(r"(\d+(?:\.\d+)?)(h|ms|us|µs|ns|m|s)")
 _UNIT_SECONDS = {"h": 3600.0, "m": 60.0, "s": 1.0, "ms": 1e-3, "us": 1e-6, "µs": 1e-6, "ns": 1e-9}
 
 
-def _get(obj: Any, *path: str) -> Any:
-    for name in path:
-        if not isinstance(obj, dict):
-            return None
-        obj = obj.get(name)
-    return obj
-
-
 def parse_time(value: Any) -> Optional[float]:
     """RFC 3339 (``metav1.Time`` or ``MicroTime``) to epoch seconds; None when absent or malformed."""
     if not isinstance(value, str) or not value:
@@ -78,14 +71,14 @@ def go_duration(text: str) -> Optional[float]:
 
 
 def _container_statuses(pod: Any) -> List[Dict[str, Any]]:
-    status = _get(pod, "status") or {}
+    status = attr_path(pod, "status") or {}
     return [*(status.get("initContainerStatuses") or []), *(status.get("containerStatuses") or [])]
 
 
 def waiting_problem(pod: Any) -> Optional[Tuple[str, str, str]]:
     """``(container, reason, message)`` for the first container stuck in a state that waiting will not fix."""
     for container in _container_statuses(pod):
-        waiting = _get(container, "state", "waiting") or {}
+        waiting = attr_path(container, "state", "waiting") or {}
         reason, message = waiting.get("reason") or "", waiting.get("message") or ""
         if reason == CONFIG_ERROR or reason in FATAL_IMAGE_REASONS:
             return container.get("name", "?"), reason, message
@@ -98,7 +91,7 @@ def classify(pod: Optional[Dict[str, Any]]) -> Tuple[str, Optional[str]]:
     """Where the pod's start stands: one of the constants above, with the reason for ``cannot_start``."""
     if pod is None:
         return DELETED, None
-    phase = _get(pod, "status", "phase") or "Pending"
+    phase = attr_path(pod, "status", "phase") or "Pending"
     if phase == "Running":
         return STARTED, None
     if phase in ("Succeeded", "Failed"):
@@ -110,7 +103,7 @@ def classify(pod: Optional[Dict[str, Any]]) -> Tuple[str, Optional[str]]:
 
 
 def is_scheduled(pod: Any) -> bool:
-    conditions = _get(pod, "status", "conditions") or []
+    conditions = attr_path(pod, "status", "conditions") or []
     return any(c.get("type") == "PodScheduled" and c.get("status") == "True" for c in conditions)
 
 
@@ -119,7 +112,7 @@ def trimmed(pod: Dict[str, Any]) -> Dict[str, Any]:
     meta = pod.get("metadata") or {}
     containers = [
         {key: c[key] for key in ("name", "image", "resources") if key in c}
-        for c in (_get(pod, "spec", "containers") or [])
+        for c in (attr_path(pod, "spec", "containers") or [])
     ]
     return {
         "metadata": {
@@ -138,17 +131,17 @@ def _event_time(event: Dict[str, Any]) -> Optional[float]:
         moment = parse_time(event.get(key))
         if moment is not None:
             return moment
-    return parse_time(_get(event, "series", "lastObservedTime"))
+    return parse_time(attr_path(event, "series", "lastObservedTime"))
 
 
 def _count(event: Dict[str, Any]) -> int:
-    return int(_get(event, "series", "count") or event.get("count") or 1)
+    return int(attr_path(event, "series", "count") or event.get("count") or 1)
 
 
 def _created_ns(event: Dict[str, Any]) -> float:
     """When the event was first recorded: client-go names events ``<object>.<hex UnixNano>``; the timestamps of
     kubelet events are whole seconds, so the name orders them better."""
-    suffix = (_get(event, "metadata", "name") or "").rpartition(".")[2]
+    suffix = (attr_path(event, "metadata", "name") or "").rpartition(".")[2]
     try:
         return float(int(suffix, 16))
     except ValueError:
@@ -193,12 +186,12 @@ def describe_startup(
     ``scheduled`` and ``started``) are sub-second; the API's own timestamps are whole seconds except the scheduler's.
     """
     observed = observed or {}
-    start = created_at or parse_time(_get(pod, "metadata", "creationTimestamp"))
+    start = created_at or parse_time(attr_path(pod, "metadata", "creationTimestamp"))
     parts: List[str] = []
     scheduled_event = _first(events, "Scheduled")
     scheduled = observed.get("scheduled") or (_event_time(scheduled_event) if scheduled_event else None)
     if scheduled is None:
-        for condition in _get(pod, "status", "conditions") or []:
+        for condition in attr_path(pod, "status", "conditions") or []:
             if condition.get("type") == "PodScheduled" and condition.get("status") == "True":
                 scheduled = parse_time(condition.get("lastTransitionTime"))
     if scheduled is not None and start is not None:
@@ -219,8 +212,10 @@ def describe_startup(
     started = observed.get("started")
     if started is None:
         stamps = [
-            parse_time(_get(c, "state", "running", "startedAt") or _get(c, "state", "terminated", "startedAt"))
-            for c in _get(pod, "status", "containerStatuses") or []
+            parse_time(
+                attr_path(c, "state", "running", "startedAt") or attr_path(c, "state", "terminated", "startedAt")
+            )
+            for c in attr_path(pod, "status", "containerStatuses") or []
         ]
         known = [s for s in stamps if s is not None]
         started = min(known) if known else None
@@ -253,8 +248,8 @@ def _shorten(text: str, limit: int = 300) -> str:
 # ------------------------------------------------------------------------------------------------------- advice
 def _requests(pod: Dict[str, Any]) -> str:
     shown = []
-    for container in _get(pod, "spec", "containers") or []:
-        requests = _get(container, "resources", "requests") or {}
+    for container in attr_path(pod, "spec", "containers") or []:
+        requests = attr_path(container, "resources", "requests") or {}
         if requests:
             values = ", ".join(f"{key}={value}" for key, value in sorted(requests.items()))
             shown.append(f"{container.get('name')}: {values}")
@@ -262,7 +257,7 @@ def _requests(pod: Dict[str, Any]) -> str:
 
 
 def _image_of(pod: Dict[str, Any], container: str) -> str:
-    for spec in _get(pod, "spec", "containers") or []:
+    for spec in attr_path(pod, "spec", "containers") or []:
         if spec.get("name") == container:
             return str(spec.get("image") or "?")
     for status in _container_statuses(pod):
@@ -280,7 +275,7 @@ def startup_advice(
     waited: Optional[float] = None,
 ) -> str:
     """Why the pod did not start, and the Composer-specific fix, for the task's failure message."""
-    name = _get(pod, "metadata", "name") or "?"
+    name = attr_path(pod, "metadata", "name") or "?"
     if outcome == DELETED or pod is None:
         return f"Pod {name} was deleted while it was starting, by something other than this task."
     problem = waiting_problem(pod)

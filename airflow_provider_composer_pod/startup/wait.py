@@ -4,21 +4,27 @@ from __future__ import annotations
 
 from typing import Any, Callable, ContextManager, Optional
 
+from airflow_provider_composer_pod.fields import attr
 from airflow_provider_composer_pod.kube.seams import wrapped
 
 # A container that cannot be configured (missing Secret, ConfigMap or key) waits here until someone creates it.
 CONFIG_ERROR = "CreateContainerConfigError"
 
 
-def config_error(remote_pod: Any) -> Optional[str]:
-    """``container base: secret "x" not found`` when a container waits in CreateContainerConfigError, else None."""
-    status = remote_pod.status
-    if status is None or (status.phase or "Pending") != "Pending":
+def config_error(pod: Any) -> Optional[str]:
+    """``container base: secret "x" not found`` when a container of the Pending ``pod`` (a client model, or the API's
+    JSON as a trigger's event carries it) waits in CreateContainerConfigError, else None."""
+    status = attr(pod, "status")
+    if status is None or (attr(status, "phase") or "Pending") != "Pending":
         return None
-    for container in [*(status.init_container_statuses or []), *(status.container_statuses or [])]:
-        waiting = container.state.waiting if container.state else None
-        if waiting is not None and waiting.reason == CONFIG_ERROR:
-            return f"container {container.name}: {waiting.message or CONFIG_ERROR}"
+    statuses = [
+        *(attr(status, "init_container_statuses", "initContainerStatuses") or []),
+        *(attr(status, "container_statuses", "containerStatuses") or []),
+    ]
+    for container in statuses:
+        waiting = attr(attr(container, "state"), "waiting")
+        if waiting is not None and attr(waiting, "reason") == CONFIG_ERROR:
+            return f"container {attr(container, 'name')}: {attr(waiting, 'message') or CONFIG_ERROR}"
     return None
 
 

@@ -8,6 +8,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Dict, List, Mapping, Optional
 
+from airflow_provider_composer_pod.fields import attr
+
 ERROR = "error"
 ADJUSTED = "adjusted"
 NOTE = "note"
@@ -69,18 +71,6 @@ class PodView:
     affinity: Any = None
     node_selector: Mapping[str, Any] = field(default_factory=dict)
     containers: List[ContainerView] = field(default_factory=list)
-
-
-def attr(obj: Any, snake: str, camel: Optional[str] = None) -> Any:
-    """Read a field from a kubernetes model (snake_case attribute) or a dict (either spelling)."""
-    if obj is None:
-        return None
-    if isinstance(obj, Mapping):
-        value = obj.get(snake)
-        if value is None and camel is not None:
-            value = obj.get(camel)
-        return value
-    return getattr(obj, snake, None)
 
 
 def resources_of(resources: Any) -> ContainerView:

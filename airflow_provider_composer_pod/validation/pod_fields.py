@@ -12,6 +12,7 @@ import re
 from typing import Any, Collection, Mapping, Optional
 
 from airflow_provider_composer_pod.errors import ComposerPodInputError, ComposerPodRejectedError
+from airflow_provider_composer_pod.fields import attr
 from airflow_provider_composer_pod.workloads.names import (
     MAX_LABEL_LENGTH,
     MAX_NAME_LENGTH,
@@ -24,10 +25,6 @@ _LABEL_VALUE = re.compile(r"(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?")
 _SUBDOMAIN = re.compile(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*")
 _DNS_LABEL = re.compile(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?")
 MAX_ANNOTATIONS_BYTES = 256 * 1024
-
-
-def _attr(obj: Any, name: str) -> Any:
-    return obj.get(name) if isinstance(obj, dict) else getattr(obj, name, None)
 
 
 def _key_problem(key: Any) -> Optional[str]:
@@ -80,8 +77,8 @@ def check_pod_fields(pod: Any, *, skip_labels: Collection[str] = ()) -> None:
 
     ``skip_labels``: label keys whose values someone else sets and answers for (KubernetesPodOperator's own).
     """
-    metadata, spec = _attr(pod, "metadata"), _attr(pod, "spec")
-    name = _attr(metadata, "name")
+    metadata, spec = attr(pod, "metadata"), attr(pod, "spec")
+    name = attr(metadata, "name")
     if name is not None and (len(name) > MAX_NAME_LENGTH or not _SUBDOMAIN.fullmatch(name)):
         raise ComposerPodInputError(
             "name",
@@ -89,20 +86,20 @@ def check_pod_fields(pod: Any, *, skip_labels: Collection[str] = ()) -> None:
             "a pod name must be a DNS-1123 subdomain: lower-case letters, digits, '-' and '.', at most 253",
             "leave name unset (it follows the task id), or use a name such as 'nightly-load'",
         )
-    namespace = _attr(metadata, "namespace")
+    namespace = attr(metadata, "namespace")
     if namespace is not None:
         validate_namespace(namespace, rendered=True)
-    labels = _attr(metadata, "labels") or {}
+    labels = attr(metadata, "labels") or {}
     _check_labels({key: value for key, value in labels.items() if key not in skip_labels}, "labels")
-    annotations = _attr(metadata, "annotations") or {}
+    annotations = attr(metadata, "annotations") or {}
     _check_labels(annotations, "annotations", values=False)
     size = sum(len(str(k)) + len(str(v)) for k, v in annotations.items())
     if size > MAX_ANNOTATIONS_BYTES:
         raise ComposerPodInputError(
             "annotations", f"{size} bytes", "the annotations of a pod may hold at most 256 KiB", "keep them shorter"
         )
-    _check_labels(_attr(spec, "node_selector"), "node_selector")
-    account = _attr(spec, "service_account_name")
+    _check_labels(attr(spec, "node_selector"), "node_selector")
+    account = attr(spec, "service_account_name")
     if account and (len(account) > MAX_NAME_LENGTH or not _SUBDOMAIN.fullmatch(account)):
         raise ComposerPodInputError(
             "service_account_name",
@@ -111,17 +108,17 @@ def check_pod_fields(pod: Any, *, skip_labels: Collection[str] = ()) -> None:
             "use the Kubernetes service account's exact name, or leave it unset",
         )
     volumes = []
-    for volume in _attr(spec, "volumes") or []:
-        _check_dns_label(_attr(volume, "name"), "volumes", "a volume name")
-        volumes.append(_attr(volume, "name"))
-    for container in [*(_attr(spec, "init_containers") or []), *(_attr(spec, "containers") or [])]:
+    for volume in attr(spec, "volumes") or []:
+        _check_dns_label(attr(volume, "name"), "volumes", "a volume name")
+        volumes.append(attr(volume, "name"))
+    for container in [*(attr(spec, "init_containers") or []), *(attr(spec, "containers") or [])]:
         _check_container(container, volumes)
 
 
 def _check_container(container: Any, volumes: list) -> None:
-    name = _attr(container, "name")
+    name = attr(container, "name")
     _check_dns_label(name, "container name", "a container name")
-    image = _attr(container, "image")
+    image = attr(container, "image")
     if image is not None and (not isinstance(image, str) or not image.strip() or image != image.strip()):
         raise ComposerPodInputError(
             "image",
@@ -129,17 +126,17 @@ def _check_container(container: Any, volumes: list) -> None:
             f"container {name} needs an image name without leading or trailing whitespace",
             "pass image='registry/repository:tag', e.g. 'marketplace.gcr.io/google/ubuntu2204'",
         )
-    for env in _attr(container, "env") or []:
-        validate_env_name(_attr(env, "name"), "env_vars", rendered=True)
-    for env_from in _attr(container, "env_from") or []:
-        prefix = _attr(env_from, "prefix")
+    for env in attr(container, "env") or []:
+        validate_env_name(attr(env, "name"), "env_vars", rendered=True)
+    for env_from in attr(container, "env_from") or []:
+        prefix = attr(env_from, "prefix")
         if prefix:
             validate_env_name(prefix, "env_from prefix", rendered=True)
-    for mount in _attr(container, "volume_mounts") or []:
-        if _attr(mount, "name") not in volumes:
+    for mount in attr(container, "volume_mounts") or []:
+        if attr(mount, "name") not in volumes:
             raise ComposerPodInputError(
                 "volume_mounts",
-                _attr(mount, "name"),
+                attr(mount, "name"),
                 f"container {name} mounts a volume the pod does not have (it has: {', '.join(volumes) or 'none'})",
                 "add the volume to `volumes`, or fix the mount's name",
             )
@@ -173,8 +170,8 @@ def rejection(error: BaseException, pod: Any) -> Optional[ComposerPodRejectedErr
     said = body.get("message") if isinstance(body, dict) else None
     causes = ((body.get("details") or {}).get("causes") or []) if isinstance(body, dict) else []
     fields = "; ".join(f"{c.get('field')}: {c.get('message')}" for c in causes if isinstance(c, dict))
-    metadata = _attr(pod, "metadata")
-    where = f"pod {_attr(metadata, 'name')} in namespace {_attr(metadata, 'namespace')}"
+    metadata = attr(pod, "metadata")
+    where = f"pod {attr(metadata, 'name')} in namespace {attr(metadata, 'namespace')}"
     fix = _FIXES.get(status, "correct the field named above in the operator's arguments or pod template")
     return ComposerPodRejectedError(
         f"The Kubernetes API refused to create {where} ({status}: {_REFUSALS[status]}): "

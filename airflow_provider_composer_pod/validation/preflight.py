@@ -13,6 +13,7 @@ from typing import Any, Dict, Iterable, List, Optional, Set, Tuple
 
 from airflow_provider_composer_pod.compat import KPO_LABELS, RESOURCES_ATTRIBUTE
 from airflow_provider_composer_pod.errors import ComposerPodPreflightError
+from airflow_provider_composer_pod.fields import attr
 
 
 @dataclass(frozen=True)
@@ -23,43 +24,39 @@ class Reference:
     used_by: str  # where the pod uses it, e.g. "env SQL_CONN of container base"
 
 
-def _attr(obj: Any, name: str) -> Any:
-    return obj.get(name) if isinstance(obj, dict) else getattr(obj, name, None)
-
-
 def pod_references(pod: Any) -> List[Reference]:
     """Every required (non-``optional``) Secret and ConfigMap the pod's containers and volumes use."""
-    spec = _attr(pod, "spec")
+    spec = attr(pod, "spec")
     refs: List[Reference] = []
-    containers = [*(_attr(spec, "init_containers") or []), *(_attr(spec, "containers") or [])]
+    containers = [*(attr(spec, "init_containers") or []), *(attr(spec, "containers") or [])]
     for container in containers:
-        where = f"container {_attr(container, 'name')}"
-        for env in _attr(container, "env") or []:
-            source = _attr(env, "value_from")
+        where = f"container {attr(container, 'name')}"
+        for env in attr(container, "env") or []:
+            source = attr(env, "value_from")
             for kind, ref in (
-                ("Secret", _attr(source, "secret_key_ref")),
-                ("ConfigMap", _attr(source, "config_map_key_ref")),
+                ("Secret", attr(source, "secret_key_ref")),
+                ("ConfigMap", attr(source, "config_map_key_ref")),
             ):
-                if ref is not None and not _attr(ref, "optional"):
+                if ref is not None and not attr(ref, "optional"):
                     refs.append(
-                        Reference(kind, _attr(ref, "name"), _attr(ref, "key"), f"env {_attr(env, 'name')} of {where}")
+                        Reference(kind, attr(ref, "name"), attr(ref, "key"), f"env {attr(env, 'name')} of {where}")
                     )
-        for env_from in _attr(container, "env_from") or []:
+        for env_from in attr(container, "env_from") or []:
             for kind, ref in (
-                ("Secret", _attr(env_from, "secret_ref")),
-                ("ConfigMap", _attr(env_from, "config_map_ref")),
+                ("Secret", attr(env_from, "secret_ref")),
+                ("ConfigMap", attr(env_from, "config_map_ref")),
             ):
-                if ref is not None and not _attr(ref, "optional"):
-                    refs.append(Reference(kind, _attr(ref, "name"), None, f"envFrom of {where}"))
-    for volume in _attr(spec, "volumes") or []:
-        where = f"volume {_attr(volume, 'name')}"
-        secret, config_map = _attr(volume, "secret"), _attr(volume, "config_map")
+                if ref is not None and not attr(ref, "optional"):
+                    refs.append(Reference(kind, attr(ref, "name"), None, f"envFrom of {where}"))
+    for volume in attr(spec, "volumes") or []:
+        where = f"volume {attr(volume, 'name')}"
+        secret, config_map = attr(volume, "secret"), attr(volume, "config_map")
         for kind, source, name_field in (("Secret", secret, "secret_name"), ("ConfigMap", config_map, "name")):
-            if source is None or _attr(source, "optional"):
+            if source is None or attr(source, "optional"):
                 continue
-            items = _attr(source, "items") or []
-            keys: Iterable[Optional[str]] = [_attr(item, "key") for item in items] or [None]
-            refs.extend(Reference(kind, _attr(source, name_field), key, where) for key in keys)
+            items = attr(source, "items") or []
+            keys: Iterable[Optional[str]] = [attr(item, "key") for item in items] or [None]
+            refs.extend(Reference(kind, attr(source, name_field), key, where) for key in keys)
     return refs
 
 
@@ -199,5 +196,5 @@ def check_pod(pod: Any, *, client: Any, task_id: str, generation: Optional[int],
     check_pod_fields(request, skip_labels=KPO_LABELS)  # the DAG's labels; KPO answers for its own
     for finding in raise_for_errors(validate_pod(request, task_id=task_id, generation=generation, strict=strict)):
         log.warning("%s", finding.render())
-    namespace = _attr(_attr(request, "metadata"), "namespace")
+    namespace = attr(attr(request, "metadata"), "namespace")
     check_references(object_keys(client), namespace, pod_references(request), generation, log)

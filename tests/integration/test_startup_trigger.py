@@ -15,7 +15,6 @@ import pytest
 
 from airflow_provider_composer_pod import compat
 from airflow_provider_composer_pod.hooks.composer_pod import ComposerPodHook
-from airflow_provider_composer_pod.operators.deferral import cluster_connection
 from airflow_provider_composer_pod.startup.pod_watch import POD_SELECTOR, pod_watches
 from airflow_provider_composer_pod.startup.story import describe_startup, startup_advice
 from airflow_provider_composer_pod.triggers.startup import ComposerPodStartupTrigger
@@ -37,7 +36,7 @@ def _pod(name: str, command: str = "true") -> Dict[str, Any]:
 @pytest.fixture
 def cluster(k8s_emulator: Any) -> Dict[str, Any]:
     """What the worker hands the trigger: the kube config as data (resolved from kubernetes_default)."""
-    return cluster_connection(ComposerPodHook(conn_id="kubernetes_default")).to_dict()
+    return ComposerPodHook(conn_id="kubernetes_default").composer_connection.cluster().to_dict()
 
 
 def _trigger(cluster: Dict[str, Any], name: str, timeout: float = 30, **kwargs: Any) -> ComposerPodStartupTrigger:

@@ -220,10 +220,11 @@ ALLOWED = {
     "errors": {"validation"},  # for type hints only (Finding)
     "environment": {"errors"},
     "extras": set(),
-    "validation": {"compat", "errors", "environment", "workloads"},
-    "startup": {"compat", "errors", "kube", "workloads", "validation"},
-    "workloads": {"compat", "errors", "environment"},
-    "kube": {"compat", "errors", "validation"},
+    "fields": set(),
+    "validation": {"compat", "errors", "environment", "fields", "workloads"},
+    "startup": {"compat", "errors", "fields", "kube", "workloads", "validation"},
+    "workloads": {"compat", "errors", "environment", "fields"},
+    "kube": {"compat", "errors", "fields", "validation"},
 }
 
 
