@@ -9,15 +9,13 @@ from __future__ import annotations
 import argparse
 from typing import Any, List
 
+from airflow_provider_composer_pod.cli.rule_arguments import add_rule_arguments
+
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("dag_file", metavar="DAG_FILE", help="a Python file that defines the DAG")
     parser.add_argument("task_id", metavar="TASK_ID", help="the KubernetesPodOperator or ComposerPodOperator task")
-    parser.add_argument(
-        "--generation", type=int, choices=(1, 2, 3), help="Composer generation (default: detected, else 3)"
-    )
-    parser.add_argument("--compute-class", help="check as if the pod asked for this compute class")
-    parser.add_argument("--pod-bursting", action="store_true", help="the cluster supports Autopilot Pod bursting")
+    add_rule_arguments(parser, subject="the pod")
     parser.add_argument("--no-color", action="store_true", help="plain text, no colours")
 
 

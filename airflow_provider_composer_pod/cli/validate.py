@@ -10,18 +10,16 @@ import argparse
 import json
 from typing import Any, Dict, List, Tuple
 
+from airflow_provider_composer_pod.cli.rule_arguments import add_rule_arguments
+
 _ORDER = {"error": 0, "adjusted": 1, "note": 2}
 _STYLES = {"error": "bold red", "adjusted": "yellow", "note": "cyan"}
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("dag_folder", metavar="DAG_FOLDER", help="a folder of DAG files (or one DAG file)")
-    parser.add_argument(
-        "--generation", type=int, choices=(1, 2, 3), help="Composer generation (default: detected, else 3)"
-    )
-    parser.add_argument("--compute-class", help="check every pod as if it asked for this compute class")
+    add_rule_arguments(parser, subject="every pod")
     parser.add_argument("--strict", action="store_true", help="treat what Autopilot would adjust as errors")
-    parser.add_argument("--pod-bursting", action="store_true", help="the cluster supports Autopilot Pod bursting")
     parser.add_argument("--format", choices=("table", "json"), default="table", help="output format")
     parser.add_argument("--no-color", action="store_true", help="plain text, no colours")
 

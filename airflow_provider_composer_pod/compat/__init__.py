@@ -12,7 +12,7 @@ import importlib
 import importlib.util
 import inspect
 from importlib.metadata import version as _distribution_version
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Optional
 
 from kubernetes.client import models as k8s
 from packaging.version import Version
@@ -286,6 +286,22 @@ def on_kill_action(task: Any) -> str:
 def trigger_event_extras(trigger: Any) -> dict:
     """What a KubernetesPodTrigger adds to each event it fires: its ``trigger_kwargs`` (10.6+), else nothing."""
     return dict(getattr(trigger, "trigger_kwargs", None) or {})
+
+
+def trigger_redeferred(trigger: Any) -> bool:
+    """KubernetesPodTrigger resumed after a ``logging_interval`` re-deferral (its ``last_log_time``, 5.2+ when given):
+    the pod has started already."""
+    return getattr(trigger, "last_log_time", None) is not None
+
+
+def termination_grace_period(obj: Any) -> Optional[int]:
+    """``termination_grace_period`` of a KubernetesPodOperator or KubernetesPodTrigger, where the provider has it."""
+    return getattr(obj, "termination_grace_period", None)
+
+
+def is_deferrable(task: Any) -> bool:
+    """``deferrable=True`` (KubernetesPodOperator 5.2+; older ones have no such argument)."""
+    return bool(getattr(task, "deferrable", False))
 
 
 def trigger_has_on_kill() -> bool:

@@ -16,6 +16,7 @@ from airflow_provider_composer_pod.compat import (
     AirflowSkipException,
     KubernetesPodOperator,
     base_container_name,
+    is_deferrable,
     on_kill_action,
     task_interruption,
     translate_arguments,
@@ -155,7 +156,7 @@ class ComposerPodOperator(KubernetesPodOperator):
         if startup_wait is not None:
             from airflow_provider_composer_pod.operators.deferral import check_startup_wait  # parse time: only if given
 
-            check_startup_wait(startup_wait, getattr(self, "deferrable", False))
+            check_startup_wait(startup_wait, is_deferrable(self))
             self.startup_wait = startup_wait
         check_literals(self)  # the one non-assignment: rejected literal values become DAG import errors (issue 6)
 

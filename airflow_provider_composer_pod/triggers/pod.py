@@ -98,7 +98,7 @@ class ComposerPodTrigger(KubernetesPodTrigger):  # type: ignore[misc,valid-type]
             await events.aclose()
 
     async def _events(self) -> AsyncGenerator[TriggerEvent, None]:
-        if getattr(self, "last_log_time", None) is None:  # not a re-deferral (logging_interval): the pod may start
+        if not compat.trigger_redeferred(self):  # the first deferral, not a logging_interval one: the pod may start
             deadline = self.trigger_start_time.timestamp() + float(self.startup_timeout)
             connection = ClusterConnection.from_dict(self.cluster)
             self._startup_phase = "starting"
@@ -156,4 +156,4 @@ class ComposerPodTrigger(KubernetesPodTrigger):  # type: ignore[misc,valid-type]
         return ClusterConnection.from_dict(self.cluster)
 
     def _grace(self) -> Optional[int]:
-        return getattr(self, "termination_grace_period", None)
+        return compat.termination_grace_period(self)

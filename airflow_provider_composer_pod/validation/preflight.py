@@ -147,20 +147,12 @@ def object_keys(client: Any) -> Any:
     A Secret's values are registered with Airflow's secrets masker as they are read, so that a container that prints
     one (``echo $SQL_CONN``) shows ``***`` in the task log.
     """
-    from kubernetes.client.exceptions import ApiException
-
-    from airflow_provider_composer_pod.workloads.masking import mask_secret_data
+    from airflow_provider_composer_pod.workloads.objects import read_with
 
     def read(kind: str, name: str, namespace: str) -> Optional[List[str]]:
-        reader = client.read_namespaced_secret if kind == "Secret" else client.read_namespaced_config_map
-        try:
-            obj = reader(name, namespace)
-        except ApiException as error:
-            if error.status == 404:
-                return None
-            raise
-        if kind == "Secret":
-            mask_secret_data(obj.data)
+        obj = read_with(client, kind, name, namespace)
+        if obj is None:
+            return None
         return [*(obj.data or {}), *(getattr(obj, "binary_data", None) or {})]
 
     return read

@@ -267,26 +267,6 @@ class _Check:
                 adjust(plan, rules, self.emit, sidecar_fix if is_xcom else None)
 
 
-def _check(
-    view: PodView,
-    task_id: str,
-    generation: Optional[int],
-    compute_class: Optional[str],
-    strict: bool,
-    pod_bursting: bool,
-    defer_templates: bool,
-) -> _Check:
-    return _Check(
-        view,
-        task_id=task_id,
-        generation=generation,
-        compute_class=compute_class,
-        strict=strict,
-        pod_bursting=pod_bursting,
-        defer_templates=defer_templates,
-    ).run()
-
-
 def validate_pod(
     pod: Any,
     *,
@@ -306,7 +286,16 @@ def validate_pod(
         requests); the default follows the classic rules that issue 6 describes.
     :param defer_templates: skip values that still contain ``{{`` or ``{%`` (for pods built before rendering).
     """
-    return _check(pod_view(pod), task_id, generation, compute_class, strict, pod_bursting, defer_templates).findings
+    check = _Check(
+        pod_view(pod),
+        task_id=task_id,
+        generation=generation,
+        compute_class=compute_class,
+        strict=strict,
+        pod_bursting=pod_bursting,
+        defer_templates=defer_templates,
+    )
+    return check.run().findings
 
 
 def validate_operator(
@@ -325,7 +314,16 @@ def validate_operator(
     """
     view = operator_view(task)
     task_id = str(getattr(task, "task_id", "?"))
-    return _check(view, task_id, generation, compute_class, strict, pod_bursting, True).findings
+    check = _Check(
+        view,
+        task_id=task_id,
+        generation=generation,
+        compute_class=compute_class,
+        strict=strict,
+        pod_bursting=pod_bursting,
+        defer_templates=True,
+    )
+    return check.run().findings
 
 
 def effective_pod(
@@ -341,7 +339,15 @@ def effective_pod(
     (where the class says so), and Composer 3's namespace replaces the one asked for. Containers with values that
     cannot be read are left as they are.
     """
-    check = _check(pod_view(pod), "?", generation, compute_class, False, pod_bursting, False)
+    check = _Check(
+        pod_view(pod),
+        task_id="?",
+        generation=generation,
+        compute_class=compute_class,
+        strict=False,
+        pod_bursting=pod_bursting,
+        defer_templates=False,
+    ).run()
     result = copy.deepcopy(pod)
     metadata = attr(result, "metadata")
     if check.namespace is not None and metadata is not None:

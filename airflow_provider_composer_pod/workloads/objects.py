@@ -100,12 +100,17 @@ def _status_message(error: Any) -> str:
 
 def read_object(hook: Any, kind: str, name: str, namespace: Optional[str] = None) -> Any:
     """The Secret or ConfigMap, or None when it does not exist; a Secret's values are registered with the masker."""
+    return read_with(hook.core_v1_client, kind, name, namespace or hook.get_namespace())
+
+
+def read_with(client: Any, kind: str, name: str, namespace: str) -> Any:
+    """:func:`read_object` with a CoreV1Api client."""
     from kubernetes.client.exceptions import ApiException
 
     from airflow_provider_composer_pod.workloads.masking import mask_secret_data
 
     try:
-        obj = _api(hook.core_v1_client, kind, "read")(name, namespace or hook.get_namespace())
+        obj = _api(client, kind, "read")(name, namespace)
     except ApiException as error:
         if error.status == 404:
             return None
