@@ -60,6 +60,7 @@ class ContainerView:
     requests: Mapping[str, Any]
     limits: Mapping[str, Any]
     sidecar: bool = False
+    init: bool = False
 
 
 @dataclass
@@ -71,6 +72,8 @@ class PodView:
     affinity: Any = None
     node_selector: Mapping[str, Any] = field(default_factory=dict)
     containers: List[ContainerView] = field(default_factory=list)
+    init_containers: List[ContainerView] = field(default_factory=list)
+    annotations: Mapping[str, Any] = field(default_factory=dict)
 
 
 def resources_of(resources: Any) -> ContainerView:
@@ -78,10 +81,11 @@ def resources_of(resources: Any) -> ContainerView:
     return ContainerView("", dict(attr(resources, "requests") or {}), dict(attr(resources, "limits") or {}))
 
 
-def container_view(container: Any, *, sidecar: bool) -> ContainerView:
+def container_view(container: Any, *, sidecar: bool, init: bool = False) -> ContainerView:
     view = resources_of(attr(container, "resources"))
     view.name = str(attr(container, "name") or "?")
     view.sidecar = sidecar
+    view.init = init
     return view
 
 
@@ -90,7 +94,10 @@ def pod_view(pod: Any) -> PodView:
     metadata = attr(pod, "metadata")
     spec = attr(pod, "spec")
     containers = list(attr(spec, "containers") or [])
+    init_containers = list(attr(spec, "init_containers", "initContainers") or [])
     return PodView(
+        annotations=dict(attr(metadata, "annotations") or {}),
+        init_containers=[container_view(c, sidecar=False, init=True) for c in init_containers],
         namespace=attr(metadata, "namespace"),
         service_account_name=attr(spec, "service_account_name", "serviceAccountName"),
         affinity=attr(spec, "affinity"),

@@ -20,6 +20,9 @@ import copy
 from typing import Any, List, Optional, Sequence, Tuple
 
 from airflow_provider_composer_pod.errors import ComposerPodValidationError
+from airflow_provider_composer_pod.validation.adjust import PRIMARY_CONTAINER_ANNOTATION, adjust_pod, primary_index
+from airflow_provider_composer_pod.validation.classes import resolve_class
+from airflow_provider_composer_pod.validation.composer_rules import check_composer_rules
 from airflow_provider_composer_pod.validation.model import (
     ADJUSTED,
     ERROR,
@@ -34,15 +37,12 @@ from airflow_provider_composer_pod.validation.model import (
 from airflow_provider_composer_pod.validation.quantities import format_bytes, is_template
 from airflow_provider_composer_pod.validation.resources import (
     ContainerPlan,
-    adjust,
     check_maximums,
     pod_total,
     read_values,
 )
 from airflow_provider_composer_pod.validation.rules import (
-    GENERAL_PURPOSE,
     ClassRules,
-    Entry,
     GenerationRules,
     RuleBook,
     rule_book,
@@ -108,136 +108,13 @@ class _Check:
 
     def run(self) -> _Check:
         self.plans = [read_values(c, self.emit, self.defer) for c in self.view.containers]
+        self.init_plans = [read_values(c, self.emit, self.defer) for c in self.view.init_containers]
         if self.autopilot:
-            self.check_composer_rules()
-            self.class_rules = self.resolve_class()
+            check_composer_rules(self)
+            self.class_rules = resolve_class(self)
             if self.class_rules is not None:
                 self.check_resources(self.class_rules)
         return self
-
-    # --- compute class -------------------------------------------------------------------------------------------
-
-    def resolve_class(self) -> Optional[ClassRules]:
-        key = self.book.selector_key
-        selected = self.override if self.override is not None else self.view.node_selector.get(key)
-        field = "compute class" if self.override is not None else f"spec.nodeSelector[{key}]"
-        if self.skip(selected):
-            return None
-        name = selected if selected is not None else GENERAL_PURPOSE
-        rules = self.book.compute_class(str(name), self.pod_bursting)
-        if rules is None:
-            self.emit(
-                ERROR,
-                field,
-                repr(name),
-                "is not an Autopilot compute class (known: {})".format(", ".join(self.book.classes)),
-                self.book.sources.get("compute_classes", ""),
-                "use one of the known classes, or remove the selector for general-purpose",
-                None,
-            )
-            return None
-        allowed = self.gen_rules.get("compute_classes") if self.gen_rules else None
-        if allowed is not None and allowed.value is not None and rules.name not in allowed.value:
-            self.emit(
-                ERROR,
-                field,
-                repr(name),
-                "is not offered on Composer {}, which runs only {}".format(self.generation, ", ".join(allowed.value)),
-                allowed.citation,
-                "remove the compute-class selector, or run the pod on another cluster with the GKE operators",
-                None,
-            )
-        return rules
-
-    # --- Composer rules ------------------------------------------------------------------------------------------
-
-    def check_composer_rules(self) -> None:
-        gen = self.gen_rules
-        if gen is None:
-            return
-        self.check_affinity(gen.get("pod_affinity_allowed"))
-        self.check_namespace(gen)
-        self.check_sidecars(gen.get("sidecars"), gen.get("sidecars_max"))
-
-    def check_affinity(self, allowed: Optional[Entry]) -> None:
-        affinity = self.view.affinity
-        if allowed is None or allowed.value or not affinity:
-            return
-        for snake, camel in (("pod_affinity", "podAffinity"), ("pod_anti_affinity", "podAntiAffinity")):
-            if attr(affinity, snake, camel):
-                self.emit(
-                    ERROR,
-                    f"spec.affinity.{camel}",
-                    "(set)",
-                    f"is not available on Composer {self.generation}",
-                    allowed.citation,
-                    "remove affinity, or launch the pod on another cluster with the GKE operators",
-                    None,
-                )
-        if attr(affinity, "node_affinity", "nodeAffinity"):
-            self.emit(
-                NOTE,
-                "spec.affinity.nodeAffinity",
-                "(set)",
-                f"is an affinity rule; Composer {self.generation} documents affinity as unavailable",
-                allowed.citation,
-                "prefer a cloud.google.com/compute-class node selector, or drop the rule",
-                None,
-            )
-
-    def check_namespace(self, gen: GenerationRules) -> None:
-        namespace = self.view.namespace
-        if not namespace or self.skip(namespace):
-            return
-        forced = gen.get("forced_namespace")
-        if forced is not None and forced.value and namespace != forced.value:
-            self.namespace = forced.value
-            self.emit(
-                NOTE,
-                "metadata.namespace",
-                str(namespace),
-                f"is not used: Composer {self.generation} runs every pod in {forced.value}",
-                forced.citation,
-                f"drop namespace= (or set {forced.value}) so the DAG says where the pod runs",
-                forced.value,
-            )
-            return
-        identity = gen.get("workload_identity_namespace")
-        account = self.view.service_account_name
-        if identity is not None and namespace != identity.value and not account:
-            self.emit(
-                NOTE,
-                "metadata.namespace",
-                str(namespace),
-                "is a custom namespace without service_account_name, so the pod has no Workload Identity access "
-                f"to Google APIs (only {identity.value} pods get it automatically)",
-                identity.citation,
-                "set service_account_name to a Kubernetes service account bound to a Google service account, "
-                f"or use {identity.value}",
-                None,
-            )
-
-    def check_sidecars(self, allowed: Optional[Entry], most: Optional[Entry]) -> None:
-        if allowed is None or allowed.value is None:
-            return
-        sidecars = [c for c in self.view.containers if c.sidecar]
-        limit = int(most.value) if most is not None else len(sidecars)
-        for index, container in enumerate(sidecars):
-            if container.name not in allowed.value:
-                rule = "is a sidecar; Composer {} allows only {}".format(self.generation, " or ".join(allowed.value))
-            elif index >= limit:
-                rule = f"is sidecar number {index + 1}; Composer {self.generation} allows {limit}"
-            else:
-                continue
-            self.emit(
-                ERROR,
-                f"spec.containers[{index + 1}].name",
-                container.name,
-                rule,
-                allowed.citation,
-                "run that work in the base container or an init container",
-                None,
-            )
 
     # --- resources -----------------------------------------------------------------------------------------------
 
@@ -258,13 +135,19 @@ class _Check:
                     "lower it, or run the pod on another cluster with the GKE operators",
                     None,
                 )
+        for plan in self.init_plans:  # each runs alone, before the others
+            over += check_maximums([plan], rules, self.emit, "container")
         if over:
             return
+        annotation = self.view.annotations.get(PRIMARY_CONTAINER_ANNOTATION)
+        primary, problem = primary_index(self.plans, annotation)
+        if problem is not None:
+            self.emit(NOTE, f"metadata.annotations[{PRIMARY_CONTAINER_ANNOTATION}]", str(annotation), problem,
+                      self.book.sources.get("resource_requests", ""), "name a container, or drop the annotation",
+                      None)  # fmt: skip
         sidecar_fix = "set xcom_sidecar_container_resources in the connection's extras"
-        for plan in self.plans:
-            if plan.complete:
-                is_xcom = plan.view.sidecar and plan.view.name == self.book.sidecar_name
-                adjust(plan, rules, self.emit, sidecar_fix if is_xcom else None)
+        adjust_pod(self.plans, self.init_plans, rules, self.emit, primary=primary, sidecar_name=self.book.sidecar_name,
+                   sidecar_fix=sidecar_fix)  # fmt: skip
 
 
 def validate_pod(
@@ -354,8 +237,10 @@ def effective_pod(
         _set(metadata, "namespace", "namespace", check.namespace)
     if check.class_rules is None:
         return result
-    containers = attr(attr(result, "spec"), "containers") or []
-    for container, plan in zip(containers, check.plans):
+    spec = attr(result, "spec")
+    containers = attr(spec, "containers") or []
+    init_containers = attr(spec, "init_containers", "initContainers") or []
+    for container, plan in [*zip(containers, check.plans), *zip(init_containers, check.init_plans)]:
         if plan.complete:
             _apply(container, plan)
     return result

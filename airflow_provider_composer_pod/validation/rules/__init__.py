@@ -45,6 +45,18 @@ class ClassRules:
     ratio_max: Optional[Entry]
     cpu_increment: Optional[Entry]
     limits_equal_requests: Optional[Entry]
+    arm64_maximums: Mapping[str, Entry] = field(default_factory=dict)
+    """Maximums on Arm nodes (``kubernetes.io/arch: arm64``), where the class has them (Scale-Out)."""
+
+
+@dataclass(frozen=True)
+class GpuRules:
+    """What a pod that requests GPUs must say, and what each GPU type allows at most (over every GPU count)."""
+
+    resource: str
+    type_selector: Entry
+    init_containers_allowed: Optional[Entry]
+    type_maximums: Mapping[str, Mapping[str, Entry]]
 
 
 @dataclass(frozen=True)
@@ -73,6 +85,10 @@ class RuleBook:
     minimum_scope: str
     maximum_scope: str
     sources: Mapping[str, str]
+    gpus: Optional[GpuRules] = None
+    entries: Mapping[str, Entry] = field(default_factory=dict)
+    """Single documented values: ``spot``, ``custom_compute_classes``, ``arch_selector``,
+    ``primary_container_annotation``."""
 
     def compute_class(self, name: Optional[str], pod_bursting: bool = False) -> Optional[ClassRules]:
         """The class called ``name`` (any alias, any case), or None when Autopilot has no such class."""
@@ -124,6 +140,19 @@ def _class_rules(name: str, raw: Mapping[str, Any]) -> ClassRules:
         ratio_max=_enforced(_entry(ratio.get("max"), quantity=True)),
         cpu_increment=_enforced(_entry(raw.get("cpu_increment"), quantity=True)),
         limits_equal_requests=_enforced(_entry(raw.get("limits_equal_requests"))),
+        arm64_maximums=_quantities((raw.get("arm64") or {}).get("maximum")),
+    )
+
+
+def _gpu_rules(raw: Optional[Mapping[str, Any]]) -> Optional[GpuRules]:
+    if not raw:
+        return None
+    types = {name: _quantities(item.get("maximum")) for name, item in (raw.get("types") or {}).items()}
+    return GpuRules(
+        resource=str(raw["resource"]["value"]),
+        type_selector=_entry(raw["type_selector"]),  # type: ignore[arg-type]
+        init_containers_allowed=_entry(raw.get("init_containers_allowed")),
+        type_maximums=types,
     )
 
 
@@ -173,6 +202,17 @@ def parse_rule_book(data: Mapping[str, Any]) -> RuleBook:
         minimum_scope=str((scopes.get("minimum") or {}).get("value", "container")),
         maximum_scope=str((scopes.get("maximum") or {}).get("value", "pod")),
         sources=dict(data.get("sources") or {}),
+        gpus=_gpu_rules(data.get("gpus")),
+        entries={
+            name: entry
+            for name, entry in (
+                ("spot", _entry((data.get("spot") or {}).get("selector"))),
+                ("custom_compute_classes", _entry(data.get("custom_compute_classes"))),
+                ("arch_selector", _entry(data.get("arch_selector"))),
+                ("primary_container_annotation", _entry(scopes.get("primary_container_annotation"))),
+            )
+            if entry is not None
+        },
     )
 
 

@@ -25,9 +25,10 @@ def test_effective_pod_raises_requests_sets_limits_and_rewrites_namespace():
 
     base, sidecar = result["spec"]["containers"]
     assert result["metadata"]["namespace"] == "composer-user-workloads"
-    assert base["resources"]["requests"] == {"cpu": "1500m", "memory": "10G", "ephemeral-storage": "1Gi"}
+    # The pod's total (base + sidecar) is raised to the ratio and the 250m step; the difference goes to the base.
+    assert base["resources"]["requests"] == {"cpu": "1499m", "memory": "10G", "ephemeral-storage": "1Gi"}
     assert base["resources"]["limits"] == base["resources"]["requests"]
-    assert sidecar["resources"]["requests"] == {"cpu": "250m", "memory": "512Mi", "ephemeral-storage": "1Gi"}
+    assert sidecar["resources"]["requests"] == {"cpu": "1m", "memory": "10Mi", "ephemeral-storage": "1Gi"}
     assert pod["metadata"]["namespace"] == "team-a"  # the input is not touched
 
 

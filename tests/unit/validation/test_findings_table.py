@@ -100,10 +100,7 @@ CASES = [
         [
             (
                 "adjusted",
-                (
-                    "resources.requests.cpu=100m is below the Autopilot "
-                    "general-purpose minimum of 250m, so it runs as 250m"
-                ),
+                "resources.requests.cpu=100m is raised by 150m: 100m is below the Autopilot general-purpose minimum of 250m (Autopilot general-purpose adds the difference to this container), so it runs as 250m",
             )
         ],
         id="general-purpose-cpu-under-minimum",
@@ -114,10 +111,7 @@ CASES = [
         [
             (
                 "adjusted",
-                (
-                    "resources.requests.memory=100Mi is below the Autopilot "
-                    "general-purpose minimum of 512Mi, so it runs as 512Mi"
-                ),
+                "resources.requests.memory=100Mi is raised by 412Mi: 100Mi is below the Autopilot general-purpose minimum of 512Mi",
             )
         ],
         id="general-purpose-memory-under-minimum",
@@ -128,7 +122,7 @@ CASES = [
         [
             (
                 "adjusted",
-                "ephemeral-storage=1Mi is below the Autopilot general-purpose minimum of 10Mi, so it runs as 10Mi",
+                "ephemeral-storage=1Mi is raised by 9Mi: 1Mi is below the Autopilot general-purpose minimum of 10Mi",
             )
         ],
         id="general-purpose-ephemeral-under-minimum",
@@ -140,10 +134,7 @@ CASES = [
         [
             (
                 "adjusted",
-                (
-                    "memory=512Mi is too little memory for 1 CPU: Autopilot "
-                    "general-purpose needs at least 1 GiB per vCPU, so it runs as 1Gi"
-                ),
+                "memory=512Mi is raised by 512Mi: 512Mi is too little memory for 1 CPU: Autopilot general-purpose needs at least 1 GiB per vCPU",
             )
         ],
         id="ratio-too-little-memory",
@@ -154,10 +145,7 @@ CASES = [
         [
             (
                 "adjusted",
-                (
-                    "cpu=1 is too little CPU for 13Gi of memory: Autopilot "
-                    "general-purpose allows at most 6.5 GiB per vCPU, so it runs as 2"
-                ),
+                "cpu=1 is raised by 1: 1 is too little CPU for 13Gi of memory: Autopilot general-purpose allows at most 6.5 GiB per vCPU",
             )
         ],
         id="ratio-too-much-memory",
@@ -171,7 +159,12 @@ CASES = [
     pytest.param(
         make_pod({"cpu": "300m", "memory": "1Gi"}),
         {},
-        [("adjusted", f"cpu=300m is not a multiple of Autopilot's 250m CPU step, so it runs as 500m (source: {GKE}")],
+        [
+            (
+                "adjusted",
+                f"cpu=300m is raised by 200m: 300m is not a multiple of Autopilot's 250m CPU step (Autopilot general-purpose adds the difference to this container), so it runs as 500m (source: {GKE}",
+            )
+        ],
         id="cpu-off-increment",
     ),
     pytest.param(
@@ -245,10 +238,7 @@ CASES = [
         [
             (
                 "adjusted",
-                (
-                    "cpu=8 is too little CPU for 200Gi of memory: Autopilot Balanced "
-                    "allows at most 8 GiB per vCPU, so it runs as 25"
-                ),
+                "cpu=8 is raised by 17: 8 is too little CPU for 200Gi of memory: Autopilot Balanced allows at most 8 GiB per vCPU",
             )
         ],
         id="balanced-ratio",
@@ -256,7 +246,7 @@ CASES = [
     pytest.param(
         make_pod({"cpu": "100m", "memory": "1Gi"}, node_selector=BALANCED),
         {},
-        [("adjusted", "cpu=100m is below the Autopilot Balanced minimum of 250m")],
+        [("adjusted", "cpu=100m is raised by 150m: 100m is below the Autopilot Balanced minimum of 250m")],
         id="balanced-cpu-under-minimum",
     ),
     pytest.param(
@@ -271,10 +261,7 @@ CASES = [
         [
             (
                 "adjusted",
-                (
-                    "memory=4Gi is too little memory for 2 CPU: Autopilot Scale-Out "
-                    "needs at least 4 GiB per vCPU, so it runs as 8Gi"
-                ),
+                "memory=4Gi is raised by 4Gi: 4Gi is too little memory for 2 CPU: Autopilot Scale-Out needs at least 4 GiB per vCPU",
             )
         ],
         id="scale-out-fixed-ratio",
@@ -283,7 +270,10 @@ CASES = [
         make_pod({"cpu": "500m", "memory": "512Mi"}, node_selector=SCALE_OUT),
         {},
         [
-            ("adjusted", "memory=512Mi is too little memory for 500m CPU"),
+            (
+                "adjusted",
+                "memory=512Mi is raised by 512Mi: 512Mi is below the Autopilot Scale-Out minimum of 1Gi; then by 1Gi: 1Gi is too little memory for 500m CPU",
+            )
         ],
         id="scale-out-memory-under-minimum",
     ),
@@ -296,13 +286,18 @@ CASES = [
     pytest.param(
         make_pod(FITS, node_selector={"cloud.google.com/compute-class": "Turbo"}),
         {},
-        [("error", "spec.nodeSelector[cloud.google.com/compute-class]='Turbo' is not an Autopilot compute class")],
+        [
+            (
+                "note",
+                "spec.nodeSelector[cloud.google.com/compute-class]='Turbo' is not a built-in Autopilot compute class",
+            )
+        ],
         id="unknown-compute-class-selector",
     ),
     pytest.param(
         make_pod(FITS),
         {"compute_class": "Huge"},
-        [("error", "compute class='Huge' is not an Autopilot compute class")],
+        [("note", "compute class='Huge' is not a built-in Autopilot compute class")],
         id="unknown-compute-class-override",
     ),
     pytest.param(
@@ -349,17 +344,7 @@ CASES = [
             ("error", "spec.containers[2].name=proxy is a sidecar; Composer 3 allows only airflow-xcom-sidecar"),
             (
                 "adjusted",
-                (
-                    "container airflow-xcom-sidecar resources.requests.cpu=1m is below the "
-                    "Autopilot general-purpose minimum of 250m, so it runs as 250m"
-                ),
-            ),
-            (
-                "adjusted",
-                (
-                    "container airflow-xcom-sidecar resources.requests.memory=10Mi is below the "
-                    "Autopilot general-purpose minimum of 512Mi, so it runs as 512Mi"
-                ),
+                "container base resources.requests.cpu=1 is raised by 249m: the pod's total of 1251m is not a multiple of Autopilot's 250m CPU step",
             ),
         ],
         id="second-sidecar-composer-3",
@@ -380,30 +365,17 @@ CASES = [
         make_pod(FITS, sidecars=[XCOM_SIDECAR]),
         {"generation": 3},
         [
-            ("adjusted", "airflow-xcom-sidecar resources.requests.cpu=1m is below"),
-            ("adjusted", "airflow-xcom-sidecar resources.requests.memory=10Mi is below"),
+            (
+                "adjusted",
+                "container base resources.requests.cpu=1 is raised by 249m: the pod's total of 1001m is not a multiple of Autopilot's 250m CPU step",
+            )
         ],
         id="xcom-sidecar-raised",
     ),
     pytest.param(
         make_pod(FITS, sidecars=[XCOM_SIDECAR]),
         {"generation": 3, "pod_bursting": True},
-        [
-            (
-                "adjusted",
-                (
-                    "airflow-xcom-sidecar resources.requests.cpu=1m is below the "
-                    "Autopilot general-purpose minimum of 50m, so it runs as 50m"
-                ),
-            ),
-            (
-                "adjusted",
-                (
-                    "airflow-xcom-sidecar resources.requests.memory=10Mi is below the "
-                    "Autopilot general-purpose minimum of 52Mi, so it runs as 52Mi"
-                ),
-            ),
-        ],
+        [],
         id="xcom-sidecar-with-bursting",
     ),
     pytest.param(
@@ -460,7 +432,7 @@ CASES = [
     pytest.param(
         make_pod({"cpu": "100m", "memory": "512Mi"}),
         {"strict": True},
-        [("error", "cpu=100m is below the Autopilot general-purpose minimum of 250m, so it runs as 250m")],
+        [("error", "cpu=100m is raised by 150m: 100m is below the Autopilot general-purpose minimum of 250m")],
         id="strict-turns-adjusted-into-error",
     ),
     pytest.param(
