@@ -138,7 +138,8 @@ class ComposerConnection:
         verify = not as_bool(extras.get("disable_verify_ssl"))
         if as_bool(extras.get("in_cluster")):
             return ClusterConnection(in_cluster=True, verify_ssl=verify)
-        path, inline = extras.get("kube_config_path"), extras.get("kube_config")
+        path: Optional[str] = extras.get("kube_config_path")
+        inline: Any = extras.get("kube_config") or ""
         if path is None and not inline:
             candidates = [*(os.environ.get("KUBECONFIG") or "").split(os.pathsep), "~/.kube/config"]
             path = next((c for c in candidates if c and os.path.exists(os.path.expanduser(c))), None)
@@ -148,7 +149,7 @@ class ComposerConnection:
             with open(os.path.expanduser(path)) as handle:
                 config = yaml.safe_load(handle) or {}
         else:
-            config = inline if isinstance(inline, dict) else yaml.safe_load(inline) if inline.strip() else {}
+            config = inline if isinstance(inline, dict) else yaml.safe_load(str(inline)) if str(inline).strip() else {}
         return ClusterConnection(config_dict=config, context=extras.get("cluster_context"), verify_ssl=verify)
 
     def resolved_extras(self) -> Dict[str, Any]:
