@@ -25,6 +25,7 @@ FIELDS = (
     "xcom_sidecar_container_security_context",
     "composer_generation",
     "strict_validation",
+    "pod_bursting",
     "api_retry_timeout",
 )
 

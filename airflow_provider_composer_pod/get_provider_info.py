@@ -75,6 +75,11 @@ def get_provider_info() -> Dict[str, Any]:
                         "schema": {"type": ["boolean", "null"]},
                     },
                     "strict_validation": {"label": "Strict Autopilot checks", "schema": {"type": ["boolean", "null"]}},
+                    "pod_bursting": {
+                        "label": "Autopilot Pod bursting",
+                        "description": "the cluster supports Pod bursting (GKE 1.30.2-gke.1394000+, cgroupv2)",
+                        "schema": {"type": ["boolean", "null"]},
+                    },
                     "api_retry_timeout": {
                         "label": "API retry timeout (s)",
                         "description": "seconds of Kubernetes API outage a task rides out (default 300; 0: none)",

@@ -83,6 +83,10 @@ class ComposerPodHook(KubernetesHook):
             ),
             "disable_verify_ssl": BooleanField(lazy_gettext("Disable SSL verification")),
             "strict_validation": BooleanField(lazy_gettext("Strict Autopilot checks")),
+            "pod_bursting": BooleanField(
+                lazy_gettext("Autopilot Pod bursting"),
+                description="the cluster supports Pod bursting (GKE 1.30.2-gke.1394000+, cgroupv2)",
+            ),
             "api_retry_timeout": StringField(lazy_gettext("API retry timeout (s)"), widget=BS3TextFieldWidget()),
         }
 

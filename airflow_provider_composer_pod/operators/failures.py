@@ -48,6 +48,7 @@ def after_preflight(task: Any, create: Callable[..., Any]) -> Callable[..., Any]
                 task_id=task.task_id,
                 generation=task.composer_connection.environment.generation,
                 strict=strict,
+                pod_bursting=bool(as_bool(task.composer_connection.field("pod_bursting"))),
                 log=task.log,
             )
         except (AirflowException, ComposerPodInputError) as error:  # the pre-flight's and the validators' errors

@@ -124,13 +124,13 @@ class GroupAdjuster:
         cpu, memory = self.total("cpu"), self.total("memory")
         if cpu == 0 or memory == 0:
             return
-        per_cpu = memory / GIB / cpu
-        if rules.ratio_min is not None and per_cpu < rules.ratio_min.value:
+        if rules.ratio_min is not None and memory < cpu * rules.ratio_min.value * GIB:
             cpu_text = format_quantity(cpu, "cpu")
             why = f"%s is too little memory for {cpu_text} CPU: Autopilot {rules.name} needs at least"
             why += f" {rules.ratio_min.value} GiB per vCPU"
             self.raise_total("memory", ceil_bytes(cpu * rules.ratio_min.value * GIB), why, rules.ratio_min)
-        elif rules.ratio_max is not None and per_cpu > rules.ratio_max.value:
+        elif rules.ratio_max is not None and memory > ceil_bytes(cpu * rules.ratio_max.value * GIB):
+            # (whole bytes: memory raised to a fixed ratio, such as Scale-Out's 1:4, is not "too much" by a fraction)
             memory_text = shown_total(memory, "memory")
             why = f"%s is too little CPU for {memory_text} of memory: Autopilot {rules.name} allows at most"
             why += f" {rules.ratio_max.value} GiB per vCPU"

@@ -175,7 +175,16 @@ def check_literals(task: Any) -> None:
     raise_for_errors(validate_operator(task, generation=generation, strict=strict))
 
 
-def check_pod(pod: Any, *, client: Any, task_id: str, generation: Optional[int], strict: bool, log: Any) -> None:
+def check_pod(
+    pod: Any,
+    *,
+    client: Any,
+    task_id: str,
+    generation: Optional[int],
+    strict: bool,
+    log: Any,
+    pod_bursting: bool = False,
+) -> None:
     """Before creation: names and labels as the API server checks them, the rules on the rendered pod (warning once
     per adjustment), then the references.
 
@@ -186,7 +195,9 @@ def check_pod(pod: Any, *, client: Any, task_id: str, generation: Optional[int],
 
     request = pod.to_dict()
     check_pod_fields(request, skip_labels=KPO_LABELS)  # the DAG's labels; KPO answers for its own
-    for finding in raise_for_errors(validate_pod(request, task_id=task_id, generation=generation, strict=strict)):
+    for finding in raise_for_errors(
+        validate_pod(request, task_id=task_id, generation=generation, strict=strict, pod_bursting=pod_bursting)
+    ):
         log.warning("%s", finding.render())
     namespace = attr(attr(request, "metadata"), "namespace")
     check_references(object_keys(client), namespace, pod_references(request), generation, log)

@@ -54,7 +54,7 @@ def _same(text: str, amount: Decimal) -> bool:
 
 
 def label(view: ContainerView) -> str:
-    return f"container {view.name} resources"
+    return f"{'init container' if view.init else 'container'} {view.name} resources"
 
 
 def read_values(view: ContainerView, emit: Emit, defer_templates: bool) -> ContainerPlan:

@@ -100,8 +100,10 @@ CASES = [
         [
             (
                 "adjusted",
-                "resources.requests.cpu=100m is raised by 150m: 100m is below the Autopilot general-purpose minimum of 250m (Autopilot general-purpose adds the difference to this container), so it runs as 250m",
-            )
+                "resources.requests.cpu=100m is raised by 150m: 100m is below the Autopilot general-purpose "
+                "minimum of 250m (Autopilot general-purpose adds the difference to this container), so it runs as"
+                " 250m",
+            ),
         ],
         id="general-purpose-cpu-under-minimum",
     ),
@@ -111,8 +113,9 @@ CASES = [
         [
             (
                 "adjusted",
-                "resources.requests.memory=100Mi is raised by 412Mi: 100Mi is below the Autopilot general-purpose minimum of 512Mi",
-            )
+                "resources.requests.memory=100Mi is raised by 412Mi: 100Mi is below the Autopilot general-purpose"
+                " minimum of 512Mi",
+            ),
         ],
         id="general-purpose-memory-under-minimum",
     ),
@@ -134,8 +137,9 @@ CASES = [
         [
             (
                 "adjusted",
-                "memory=512Mi is raised by 512Mi: 512Mi is too little memory for 1 CPU: Autopilot general-purpose needs at least 1 GiB per vCPU",
-            )
+                "memory=512Mi is raised by 512Mi: 512Mi is too little memory for 1 CPU: Autopilot general-purpose"
+                " needs at least 1 GiB per vCPU",
+            ),
         ],
         id="ratio-too-little-memory",
     ),
@@ -145,8 +149,9 @@ CASES = [
         [
             (
                 "adjusted",
-                "cpu=1 is raised by 1: 1 is too little CPU for 13Gi of memory: Autopilot general-purpose allows at most 6.5 GiB per vCPU",
-            )
+                "cpu=1 is raised by 1: 1 is too little CPU for 13Gi of memory: Autopilot general-purpose allows "
+                "at most 6.5 GiB per vCPU",
+            ),
         ],
         id="ratio-too-much-memory",
     ),
@@ -162,8 +167,9 @@ CASES = [
         [
             (
                 "adjusted",
-                f"cpu=300m is raised by 200m: 300m is not a multiple of Autopilot's 250m CPU step (Autopilot general-purpose adds the difference to this container), so it runs as 500m (source: {GKE}",
-            )
+                f"cpu=300m is raised by 200m: 300m is not a multiple of Autopilot's 250m CPU step (Autopilot "
+                f"general-purpose adds the difference to this container), so it runs as 500m (source: {GKE}",
+            ),
         ],
         id="cpu-off-increment",
     ),
@@ -238,8 +244,9 @@ CASES = [
         [
             (
                 "adjusted",
-                "cpu=8 is raised by 17: 8 is too little CPU for 200Gi of memory: Autopilot Balanced allows at most 8 GiB per vCPU",
-            )
+                "cpu=8 is raised by 17: 8 is too little CPU for 200Gi of memory: Autopilot Balanced allows at "
+                "most 8 GiB per vCPU",
+            ),
         ],
         id="balanced-ratio",
     ),
@@ -261,8 +268,9 @@ CASES = [
         [
             (
                 "adjusted",
-                "memory=4Gi is raised by 4Gi: 4Gi is too little memory for 2 CPU: Autopilot Scale-Out needs at least 4 GiB per vCPU",
-            )
+                "memory=4Gi is raised by 4Gi: 4Gi is too little memory for 2 CPU: Autopilot Scale-Out needs at "
+                "least 4 GiB per vCPU",
+            ),
         ],
         id="scale-out-fixed-ratio",
     ),
@@ -272,8 +280,9 @@ CASES = [
         [
             (
                 "adjusted",
-                "memory=512Mi is raised by 512Mi: 512Mi is below the Autopilot Scale-Out minimum of 1Gi; then by 1Gi: 1Gi is too little memory for 500m CPU",
-            )
+                "memory=512Mi is raised by 512Mi: 512Mi is below the Autopilot Scale-Out minimum of 1Gi; then by "
+                "1Gi: 1Gi is too little memory for 500m CPU",
+            ),
         ],
         id="scale-out-memory-under-minimum",
     ),
@@ -341,10 +350,14 @@ CASES = [
         make_pod(FITS, sidecars=[XCOM_SIDECAR, OTHER_SIDECAR]),
         {"generation": 3},
         [
-            ("error", "spec.containers[2].name=proxy is a sidecar; Composer 3 allows only airflow-xcom-sidecar"),
+            (
+                "error",
+                "spec.containers[2].name=proxy is a sidecar; Composer 3 allows only airflow-xcom-sidecar",
+            ),
             (
                 "adjusted",
-                "container base resources.requests.cpu=1 is raised by 249m: the pod's total of 1251m is not a multiple of Autopilot's 250m CPU step",
+                "container base resources.requests.cpu=1 is raised by 249m: the pod's total of 1251m is not a "
+                "multiple of Autopilot's 250m CPU step",
             ),
         ],
         id="second-sidecar-composer-3",
@@ -367,8 +380,9 @@ CASES = [
         [
             (
                 "adjusted",
-                "container base resources.requests.cpu=1 is raised by 249m: the pod's total of 1001m is not a multiple of Autopilot's 250m CPU step",
-            )
+                "container base resources.requests.cpu=1 is raised by 249m: the pod's total of 1001m is not a "
+                "multiple of Autopilot's 250m CPU step",
+            ),
         ],
         id="xcom-sidecar-raised",
     ),
