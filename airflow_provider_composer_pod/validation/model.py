@@ -74,6 +74,7 @@ class PodView:
     containers: List[ContainerView] = field(default_factory=list)
     init_containers: List[ContainerView] = field(default_factory=list)
     annotations: Mapping[str, Any] = field(default_factory=dict)
+    pod: Any = None  # the pod itself, or an operator's literal arguments in a pod's shape (for the security rules)
 
 
 def resources_of(resources: Any) -> ContainerView:
@@ -103,6 +104,7 @@ def pod_view(pod: Any) -> PodView:
         affinity=attr(spec, "affinity"),
         node_selector=dict(attr(spec, "node_selector", "nodeSelector") or {}),
         containers=[container_view(c, sidecar=i > 0) for i, c in enumerate(containers)],
+        pod=pod,
     )
 
 
@@ -118,4 +120,22 @@ def operator_view(task: Any) -> PodView:
         affinity=getattr(task, "affinity", None),
         node_selector=dict(getattr(task, "node_selector", None) or {}),
         containers=[base],
+        pod=operator_pod(task, base.name),
     )
+
+
+def operator_pod(task: Any, base_name: str) -> Dict[str, Any]:
+    """The literal arguments of a KPO that Autopilot's security rules read, in a pod's (API) shape."""
+    container = {
+        "name": base_name,
+        "securityContext": getattr(task, "container_security_context", None),
+        "ports": getattr(task, "ports", None),
+        "volumeMounts": getattr(task, "volume_mounts", None),
+    }
+    spec = {
+        "hostNetwork": getattr(task, "hostnetwork", None),
+        "volumes": getattr(task, "volumes", None),
+        "initContainers": getattr(task, "init_containers", None),
+        "containers": [container],
+    }
+    return {"spec": spec}

@@ -160,7 +160,17 @@ def object_keys(client: Any) -> Any:
 
 # Only these literal arguments can hold something Autopilot or Composer rejects outright; a task without them skips
 # the construction-time check, which keeps DAG parsing at KPO's speed.
-_RULED_ARGUMENTS = (RESOURCES_ATTRIBUTE, "affinity", "node_selector")
+_RULED_ARGUMENTS = (
+    RESOURCES_ATTRIBUTE,
+    "affinity",
+    "node_selector",
+    # Autopilot's security constraints (validation/security.py); volumes matter only where mounted
+    "container_security_context",
+    "hostnetwork",
+    "ports",
+    "volume_mounts",
+    "init_containers",
+)
 
 
 def check_literals(task: Any) -> None:

@@ -11,7 +11,7 @@ module says, per task, which of those will happen, as :class:`Finding` objects:
 Two entry points: :func:`validate_operator` reads an operator's literal arguments at construction (cheap, no pod is
 built, Jinja templates are skipped), and :func:`validate_pod` checks the rendered pod before it is created.
 :func:`effective_pod` returns the pod as Autopilot and Composer would run it. The numbers come from
-``rules/autopilot.yaml``, read on first use.
+``rules/autopilot.yaml``, read on first use; Autopilot's security constraints are checked by :mod:`.security`.
 """
 
 from __future__ import annotations
@@ -47,6 +47,7 @@ from airflow_provider_composer_pod.validation.rules import (
     RuleBook,
     rule_book,
 )
+from airflow_provider_composer_pod.validation.security import check_security
 
 __all__ = [
     "ADJUSTED",
@@ -103,8 +104,7 @@ class _Check:
 
     @property
     def autopilot(self) -> bool:
-        # Outside Composer (generation None) we still check Autopilot's rules: the pod is meant for Composer 2/3.
-        return self.gen_rules.autopilot if self.gen_rules is not None else self.generation is None
+        return self.book.autopilot(self.generation)
 
     def run(self) -> _Check:
         self.plans = [read_values(c, self.emit, self.defer) for c in self.view.containers]
@@ -114,6 +114,7 @@ class _Check:
             self.class_rules = resolve_class(self)
             if self.class_rules is not None:
                 self.check_resources(self.class_rules)
+        self.findings += check_security(self.view.pod, self.generation, self.task_id, self.defer)
         return self
 
     # --- resources -----------------------------------------------------------------------------------------------
@@ -191,9 +192,9 @@ def validate_operator(
 ) -> List[Finding]:
     """Findings for a KPO's literal arguments, cheap enough for every DAG parse.
 
-    Reads ``container_resources``, ``namespace``, ``service_account_name``, ``affinity`` and ``node_selector`` as
-    given; templates are deferred until after rendering, and pod templates and the xcom sidecar (whose resources
-    come from the connection) are left to :func:`validate_pod`. Builds no pod, reads no connection.
+    Reads ``container_resources``, ``namespace``, ``service_account_name``, ``affinity``, ``node_selector`` and the
+    security arguments (:func:`.model.operator_pod`) as given; templates are deferred until after rendering, and pod
+    templates and the xcom sidecar are left to :func:`validate_pod`. Builds no pod, reads no connection.
     """
     view = operator_view(task)
     task_id = str(getattr(task, "task_id", "?"))

@@ -1,7 +1,9 @@
-"""The Autopilot and Composer rule table (``autopilot.yaml``), read once, on first use, never at import.
+"""The Autopilot and Composer rule tables (``autopilot.yaml``, ``security.yaml``), read once, on first use, never at
+import.
 
-The numbers live in the YAML file next to this module, each with its source URL and whether it was verified; this
-module only turns them into typed, read-only objects. Validation code asks :func:`rule_book` for them.
+The rules live in the YAML files next to this module, each with its source URL and whether it was verified; this
+module only turns them into typed, read-only objects. Validation code asks :func:`rule_book` and
+:func:`security_rules` for them.
 """
 
 from __future__ import annotations
@@ -25,11 +27,12 @@ class Entry:
     source: str
     verified: bool
     note: str = ""
+    table: str = "autopilot.yaml"
 
     @property
     def citation(self) -> str:
         """The source as a finding shows it: unverified rules say so."""
-        return self.source if self.verified else f"{self.source}; unverified, see rules/autopilot.yaml"
+        return self.source if self.verified else f"{self.source}; unverified, see rules/{self.table}"
 
 
 @dataclass(frozen=True)
@@ -103,6 +106,25 @@ class RuleBook:
 
     def generation(self, generation: Optional[int]) -> Optional[GenerationRules]:
         return self.generations.get(generation) if generation is not None else None
+
+    def autopilot(self, generation: Optional[int]) -> bool:
+        """Whether Autopilot's rules apply. Outside Composer (None) they do: the pod is meant for Composer 2 or 3."""
+        rules = self.generation(generation)
+        return rules.autopilot if rules is not None else generation is None
+
+
+@dataclass(frozen=True)
+class SecurityRules:
+    """What Autopilot's admission policies reject (``security.yaml``); each ``value`` is what Autopilot allows."""
+
+    privileged: Entry
+    capabilities: Entry
+    cluster_optional_capabilities: Entry
+    disputed_capabilities: Entry
+    host_namespaces: Entry
+    host_path_prefixes: Entry
+    host_path_read_only: Entry
+    host_port: Entry
 
 
 def _entry(raw: Any, *, quantity: bool = False) -> Optional[Entry]:
@@ -216,18 +238,51 @@ def parse_rule_book(data: Mapping[str, Any]) -> RuleBook:
     )
 
 
-@lru_cache(maxsize=1)
-def rule_book() -> RuleBook:
-    """Read ``autopilot.yaml`` from the installed package (wheel, zip or source tree) once per process."""
+def parse_security_rules(data: Mapping[str, Any]) -> SecurityRules:
+    """Build :class:`SecurityRules` from ``security.yaml``'s mapping (tests feed their own)."""
+
+    def entry(raw: Mapping[str, Any]) -> Entry:
+        value = raw.get("value")
+        if isinstance(value, list):
+            value = tuple(str(item) for item in value)
+        return Entry(
+            value, str(raw["source"]), bool(raw.get("verified", False)), str(raw.get("note", "")), "security.yaml"
+        )
+
+    capabilities, host_path = data["capabilities"], data["host_path"]
+    return SecurityRules(
+        privileged=entry(data["privileged"]),
+        capabilities=entry(capabilities["allowed"]),
+        cluster_optional_capabilities=entry(capabilities["cluster_optional"]),
+        disputed_capabilities=entry(capabilities["disputed"]),
+        host_namespaces=entry(data["host_namespaces"]),
+        host_path_prefixes=entry(host_path["allowed_prefixes"]),
+        host_path_read_only=entry(host_path["read_only"]),
+        host_port=entry(data["host_port"]),
+    )
+
+
+def _load(name: str) -> Any:
+    """A YAML file of this package (wheel, zip or source tree), parsed with a safe loader."""
     import yaml  # Airflow depends on PyYAML; imported here so that importing this package stays cheap
 
-    raw = pkgutil.get_data(__name__, "autopilot.yaml")
+    raw = pkgutil.get_data(__name__, name)
     if raw is None:  # pragma: no cover - only with a loader that cannot read data files
-        raise RuntimeError(
-            "airflow_provider_composer_pod/validation/rules/autopilot.yaml is missing from the installation"
-        )
+        raise RuntimeError(f"airflow_provider_composer_pod/validation/rules/{name} is missing from the installation")
     loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-    return parse_rule_book(yaml.load(raw, Loader=loader))  # a safe loader
+    return yaml.load(raw, Loader=loader)  # a safe loader
+
+
+@lru_cache(maxsize=1)
+def rule_book() -> RuleBook:
+    """Read ``autopilot.yaml`` once per process."""
+    return parse_rule_book(_load("autopilot.yaml"))
+
+
+@lru_cache(maxsize=1)
+def security_rules() -> SecurityRules:
+    """Read ``security.yaml`` once per process."""
+    return parse_security_rules(_load("security.yaml"))
 
 
 def known_classes() -> Tuple[str, ...]:
