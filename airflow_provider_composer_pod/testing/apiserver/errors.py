@@ -95,6 +95,19 @@ def invalid(kind: str, name: str, causes: List[Dict[str, str]], group: str = "")
     )
 
 
+def too_large_resource_version(requested: int, current: int) -> ApiError:
+    """504, as kube-apiserver answers a list or watch from a resourceVersion it has not reached yet."""
+    return ApiError(
+        504,
+        "Timeout",
+        f"Too large resource version: {requested}, current: {current}",
+        {
+            "causes": [{"reason": "ResourceVersionTooLarge", "message": "Too large resource version"}],
+            "retryAfterSeconds": 1,
+        },
+    )
+
+
 def field_invalid(field: str, value: Any, detail: str) -> Dict[str, str]:
     shown = f'"{value}"' if isinstance(value, str) else str(value)
     return {"reason": "FieldValueInvalid", "message": f"Invalid value: {shown}: {detail}", "field": field}

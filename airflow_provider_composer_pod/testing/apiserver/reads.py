@@ -55,15 +55,7 @@ class ReadHandlers:
         if match == "Exact" and number < self.store.compacted_rv:
             raise errors.gone("The resourceVersion for the provided list is too old.")
         if number > self.store.rv:
-            raise errors.ApiError(
-                504,
-                "Timeout",
-                f"Too large resource version: {number}, current: {self.store.rv}",
-                {
-                    "causes": [{"reason": "ResourceVersionTooLarge", "message": "Too large resource version"}],
-                    "retryAfterSeconds": 1,
-                },
-            )
+            raise errors.too_large_resource_version(number, self.store.rv)
 
     def _list(self, request: web.Request, route: Route, storage: Resource, transform: Any) -> web.Response:
         labels, fields = request_selectors(request, route.resource)
@@ -122,15 +114,7 @@ class ReadHandlers:
         except ValueError:
             raise errors.bad_request(f'Invalid value: "{rv}": resourceVersion must be an integer') from None
         if since is not None and since > self.store.rv:
-            raise errors.ApiError(
-                504,
-                "Timeout",
-                f"Too large resource version: {since}, current: {self.store.rv}",
-                {
-                    "causes": [{"reason": "ResourceVersionTooLarge", "message": "Too large resource version"}],
-                    "retryAfterSeconds": 1,
-                },
-            )
+            raise errors.too_large_resource_version(since, self.store.rv)
         timeout = float(query["timeoutSeconds"]) if query.get("timeoutSeconds") else None
         response = web.StreamResponse(status=200, headers={"Content-Type": "application/json"})
         response.enable_chunked_encoding()

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import base64
 import re
-from typing import Any, Dict, Optional, Tuple
+from typing import Any, Dict, List, Optional, Tuple
 
 from airflow_provider_composer_pod.testing.apiserver.resources import CONFIG_MAPS, SECRETS
 from airflow_provider_composer_pod.testing.apiserver.store import Obj, Store
@@ -78,16 +78,11 @@ def container_env(store: Store, pod: Obj, container: Dict[str, Any]) -> Tuple[Di
         )
     for source in container.get("envFrom") or []:
         prefix = source.get("prefix") or ""
-        for key, kind in (("secretRef", "Secret"), ("configMapRef", "ConfigMap")):
-            ref = source.get(key)
-            if not ref:
-                continue
-            data = _lookup(store, kind, namespace, ref.get("name", ""))
-            if data is None:
-                if ref.get("optional"):
-                    continue
-                return env, '{} "{}" not found'.format(kind.lower(), ref.get("name", ""))
-            for name, value in data.items():
+        for ref, kind in _refs(source, "secretRef", "configMapRef"):
+            data, problem = _referenced(store, kind, namespace, ref)
+            if problem is not None:
+                return env, problem
+            for name, value in (data or {}).items():
                 env[prefix + name] = value
     for item in container.get("env") or []:
         name = item.get("name", "")
@@ -98,15 +93,12 @@ def container_env(store: Store, pod: Obj, container: Dict[str, Any]) -> Tuple[Di
         if not source:
             env[name] = ""
             continue
-        for key, kind in (("secretKeyRef", "Secret"), ("configMapKeyRef", "ConfigMap")):
-            ref = source.get(key)
-            if not ref:
-                continue
-            data = _lookup(store, kind, namespace, ref.get("name", ""))
+        for ref, kind in _refs(source, "secretKeyRef", "configMapKeyRef"):
+            data, problem = _referenced(store, kind, namespace, ref)
+            if problem is not None:
+                return env, problem
             if data is None:
-                if ref.get("optional"):
-                    break
-                return env, '{} "{}" not found'.format(kind.lower(), ref.get("name", ""))
+                break
             if ref.get("key") not in data:
                 if ref.get("optional"):
                     break
@@ -117,6 +109,22 @@ def container_env(store: Store, pod: Obj, container: Dict[str, Any]) -> Tuple[Di
         if source.get("resourceFieldRef"):
             env[name] = "0"
     return env, None
+
+
+def _refs(source: Dict[str, Any], secret_key: str, config_map_key: str) -> List[Tuple[Dict[str, Any], str]]:
+    """The Secret and ConfigMap references of an ``envFrom`` or ``valueFrom`` entry."""
+    pairs = ((secret_key, "Secret"), (config_map_key, "ConfigMap"))
+    return [(source[key], kind) for key, kind in pairs if source.get(key)]
+
+
+def _referenced(
+    store: Any, kind: str, namespace: str, ref: Dict[str, Any]
+) -> Tuple[Optional[Dict[str, str]], Optional[str]]:
+    """The referenced object's data; None for an optional one that is missing; the kubelet's error for the rest."""
+    data = _lookup(store, kind, namespace, ref.get("name", ""))
+    if data is None and not ref.get("optional"):
+        return None, '{} "{}" not found'.format(kind.lower(), ref.get("name", ""))
+    return data, None
 
 
 def _project(
