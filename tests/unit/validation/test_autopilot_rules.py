@@ -489,3 +489,47 @@ def test_init_containers_are_in_the_effective_pod():
     (setup,) = result["spec"]["initContainers"]
     assert setup["resources"]["requests"]["cpu"] == "250m"
     assert setup["resources"]["limits"]["memory"] == "512Mi"
+
+
+# The Composer guide's four example tasks (example_dags/), as KPO builds them, on every generation, with and without
+# Pod bursting.
+ALL_CONFIGS_CPU = (
+    "container base resources.requests.cpu=1000m is raised by 433m: 1 is too little CPU for 10G of memory: Autopilot "
+    "general-purpose allows at most 6.5 GiB per vCPU"
+)
+ALL_CONFIGS_STEP = "; then by 67m: 1433m is not a multiple of Autopilot's 250m CPU step"
+ALL_CONFIGS_LIMIT = "container base resources.limits.cpu=1000m is below the request Autopilot runs (1433m)"
+DEFAULTS = "container base resources.requests=(no cpu or memory) is unset, so Autopilot general-purpose requests"
+GUIDE = {
+    # task id: {(generation, bursting): [(level, fragment), ...]}
+    "ex-all-configs": {
+        False: [("adjusted", ALL_CONFIGS_CPU + ALL_CONFIGS_STEP + " (Autopilot general-purpose adds the difference")],
+        True: [("adjusted", ALL_CONFIGS_CPU + " (Autopilot"), ("adjusted", ALL_CONFIGS_LIMIT)],
+    },
+    "ex-kube-secrets": {False: [("note", DEFAULTS)], True: [("note", DEFAULTS)]},
+    "ex-kube-templates": {False: [("note", DEFAULTS)], True: [("note", DEFAULTS)]},
+    "pod-ex-minimum": {False: [("note", DEFAULTS)], True: [("note", DEFAULTS)]},
+}
+
+
+@pytest.fixture(scope="module")
+def guide_pods():
+    from pathlib import Path
+
+    from airflow_provider_composer_pod.validation.dags import build_pod, load_pod_tasks, pod_to_dict
+
+    loaded = load_pod_tasks(str(Path(__file__).parents[3] / "example_dags"))
+    return {task.task_id: pod_to_dict(build_pod(task)) for _, task in loaded.tasks}
+
+
+@pytest.mark.parametrize("bursting", [False, True], ids=["classic", "bursting"])
+@pytest.mark.parametrize("generation", [1, 2, 3])
+@pytest.mark.parametrize("task_id", sorted(GUIDE))
+def test_the_guides_tasks(guide_pods, task_id, generation, bursting):
+    findings = validate_pod(guide_pods[task_id], task_id=task_id, generation=generation, pod_bursting=bursting)
+
+    expected = [] if generation == 1 else GUIDE[task_id][bursting]  # Composer 1: a Standard cluster
+    got = [(f.level, f.render()) for f in findings]
+    assert len(got) == len(expected), got
+    for (level, text), (want_level, fragment) in zip(got, expected):
+        assert (level, fragment in text) == (want_level, True), got
