@@ -3,14 +3,15 @@ attributes), its ``to_dict()`` (snake_case keys) or the API's JSON (camelCase ke
 
 from __future__ import annotations
 
-from typing import Any, Mapping, Optional
+from collections.abc import Mapping
+from typing import Any, Optional
 
 
 def attr(obj: Any, snake: str, camel: Optional[str] = None) -> Any:
     """``obj.snake``, or ``obj[snake]`` (else ``obj[camel]``) for a mapping; None when ``obj`` is None or lacks it."""
     if obj is None:
         return None
-    if isinstance(obj, Mapping):
+    if isinstance(obj, (dict, Mapping)):  # dict first: this runs on every DAG parse
         value = obj.get(snake)
         if value is None and camel is not None:
             value = obj.get(camel)

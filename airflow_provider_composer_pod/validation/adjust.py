@@ -105,7 +105,8 @@ class GroupAdjuster:
 
     def apply_minimums(self) -> None:
         for resource, entry in self.rules.minimums.items():
-            if any(resource in plan.requests for plan in self.plans):
+            asked = any(resource in plan.requests for plan in self.plans)
+            if asked and self.total(resource) < entry.value:  # (formatting only what is reported: DAG parsing is hot)
                 minimum = format_quantity(entry.value, resource)
                 why = f"%s is below the Autopilot {self.rules.name} minimum of {minimum}"
                 self.raise_total(resource, entry.value, why, entry)
@@ -115,9 +116,10 @@ class GroupAdjuster:
         if entry is None or not any("cpu" in plan.requests for plan in self.plans):
             return
         total = self.total("cpu")
-        step = format_quantity(entry.value, "cpu")
-        why = f"%s is not a multiple of Autopilot's {step} CPU step"
-        self.raise_total("cpu", ceil_to(total, entry.value), why, entry)
+        rounded = ceil_to(total, entry.value)
+        if rounded != total:
+            why = f"%s is not a multiple of Autopilot's {format_quantity(entry.value, 'cpu')} CPU step"
+            self.raise_total("cpu", rounded, why, entry)
 
     def apply_ratio(self) -> None:
         rules = self.rules

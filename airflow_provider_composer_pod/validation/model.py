@@ -124,18 +124,20 @@ def operator_view(task: Any) -> PodView:
     )
 
 
-def operator_pod(task: Any, base_name: str) -> Dict[str, Any]:
-    """The literal arguments of a KPO that Autopilot's security rules read, in a pod's (API) shape."""
-    container = {
-        "name": base_name,
-        "securityContext": getattr(task, "container_security_context", None),
-        "ports": getattr(task, "ports", None),
-        "volumeMounts": getattr(task, "volume_mounts", None),
-    }
+def operator_pod(task: Any, base_name: str) -> Optional[Dict[str, Any]]:
+    """The literal arguments of a KPO that Autopilot's security rules read, in a pod's (API) shape; None when the task
+    gives none of them (the common case, and DAG parsing is hot)."""
+    context = getattr(task, "container_security_context", None)
+    ports, mounts = getattr(task, "ports", None), getattr(task, "volume_mounts", None)
+    host_network, volumes = getattr(task, "hostnetwork", None), getattr(task, "volumes", None)
+    init_containers = getattr(task, "init_containers", None)
+    if not any((context, ports, mounts, host_network, volumes, init_containers)):
+        return None
+    container = {"name": base_name, "securityContext": context, "ports": ports, "volumeMounts": mounts}
     spec = {
-        "hostNetwork": getattr(task, "hostnetwork", None),
-        "volumes": getattr(task, "volumes", None),
-        "initContainers": getattr(task, "init_containers", None),
+        "hostNetwork": host_network,
+        "volumes": volumes,
+        "initContainers": init_containers,
         "containers": [container],
     }
     return {"spec": spec}
