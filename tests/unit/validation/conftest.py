@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from typing import Any, Dict, Optional, Sequence
+from typing import Any, Dict, List, Optional, Sequence
 
 
 def make_pod(
@@ -31,3 +31,23 @@ def make_pod(
 
 XCOM_SIDECAR = {"name": "airflow-xcom-sidecar", "resources": {"requests": {"cpu": "1m", "memory": "10Mi"}}}
 FITS = {"cpu": "1", "memory": "4Gi", "ephemeral-storage": "1Gi"}
+
+
+def rule_entries(rules_file: str) -> List[Dict[str, Any]]:
+    """Every documented value (a mapping with a ``value``) of one rules file, however deep."""
+    import pkgutil
+
+    import yaml
+
+    data = yaml.safe_load(pkgutil.get_data("airflow_provider_composer_pod.validation.rules", rules_file) or b"")
+    entries: List[Dict[str, Any]] = []
+
+    def walk(node: Any) -> None:
+        if isinstance(node, dict):
+            if "value" in node:
+                entries.append(node)
+            for value in node.values():
+                walk(value)
+
+    walk(data)
+    return entries

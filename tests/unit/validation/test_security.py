@@ -18,6 +18,7 @@ from airflow_provider_composer_pod.validation.validate import (
     validate_operator,
     validate_pod,
 )
+from tests.unit.validation.conftest import rule_entries
 
 SECURITY = (
     "https://cloud.google.com/kubernetes-engine/docs/concepts/autopilot-security; unverified, see rules/security.yaml"
@@ -553,21 +554,8 @@ def test_security_rules_are_not_read_at_import():
 
 
 def test_every_security_rule_has_a_source_and_says_if_verified():
-    import pkgutil
+    entries = rule_entries("security.yaml")
 
-    import yaml
-
-    data = yaml.safe_load(pkgutil.get_data("airflow_provider_composer_pod.validation.rules", "security.yaml"))
-    entries = []
-
-    def walk(node):
-        if isinstance(node, dict):
-            if "value" in node:
-                entries.append(node)
-            for value in node.values():
-                walk(value)
-
-    walk(data)
     assert len(entries) == 8
     for entry in entries:
         assert entry["source"].startswith("https://"), entry
