@@ -8,7 +8,7 @@ CPU is a multiple of 250m"; a pod totalling 80m became 250m with only container 
    the other from the CPU:memory ratio; every container without ephemeral storage gets the class's default;
 2. the pod's totals are raised to the class minimums, then its total CPU to a multiple of the CPU step (clusters
    without Pod bursting), then the smaller of CPU and memory until the total is within the ratio; each difference
-   goes to the first container (or to the one named by the ``autopilot.gke.io/primary-container`` annotation);
+   goes to the first container (or to the one the rules data's ``primary_container_annotation`` names);
 3. without Pod bursting, limits are set to requests; with it, limits are kept, but never below their request.
 
 Init containers run one at a time, before the others: each is its own group, raised by the same rules on its own.
@@ -23,9 +23,6 @@ from airflow_provider_composer_pod.validation.model import ADJUSTED, NOTE
 from airflow_provider_composer_pod.validation.quantities import ceil_bytes, ceil_to, format_quantity
 from airflow_provider_composer_pod.validation.resources import GIB, MILLI, ZERO, ContainerPlan, Emit, label
 from airflow_provider_composer_pod.validation.rules import ClassRules, Entry
-
-# An annotation GKE 1.27+ reads to choose the container that receives the pod's adjustments (agones PR 3234).
-PRIMARY_CONTAINER_ANNOTATION = "autopilot.gke.io/primary-container"
 
 
 class GroupAdjuster:

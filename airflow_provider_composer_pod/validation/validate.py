@@ -20,7 +20,7 @@ import copy
 from typing import Any, List, Optional, Sequence, Tuple
 
 from airflow_provider_composer_pod.errors import ComposerPodValidationError
-from airflow_provider_composer_pod.validation.adjust import PRIMARY_CONTAINER_ANNOTATION, adjust_pod, primary_index
+from airflow_provider_composer_pod.validation.adjust import adjust_pod, primary_index
 from airflow_provider_composer_pod.validation.classes import resolve_class
 from airflow_provider_composer_pod.validation.composer_rules import check_composer_rules
 from airflow_provider_composer_pod.validation.model import (
@@ -140,12 +140,12 @@ class _Check:
             over += check_maximums([plan], rules, self.emit, "container")
         if over:
             return
-        annotation = self.view.annotations.get(PRIMARY_CONTAINER_ANNOTATION)
+        key = self.book.entries["primary_container_annotation"]
+        annotation = self.view.annotations.get(key.value)
         primary, problem = primary_index(self.plans, annotation)
         if problem is not None:
-            self.emit(NOTE, f"metadata.annotations[{PRIMARY_CONTAINER_ANNOTATION}]", str(annotation), problem,
-                      self.book.sources.get("resource_requests", ""), "name a container, or drop the annotation",
-                      None)  # fmt: skip
+            self.emit(NOTE, f"metadata.annotations[{key.value}]", str(annotation), problem, key.citation,
+                      "name a container, or drop the annotation", None)  # fmt: skip
         sidecar_fix = "set xcom_sidecar_container_resources in the connection's extras"
         adjust_pod(self.plans, self.init_plans, rules, self.emit, primary=primary, sidecar_name=self.book.sidecar_name,
                    sidecar_fix=sidecar_fix)  # fmt: skip
