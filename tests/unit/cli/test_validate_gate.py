@@ -183,3 +183,32 @@ def test_render_a_mapped_task_by_map_index(tmp_path):
     assert "- a" in first_out
     assert beyond == 2
     assert "--map-index=4 is not one of 0..3" in beyond_err
+
+
+MAPPED_OVER_UPSTREAM = HEADER + textwrap.dedent(
+    """
+    with DAG(dag_id="upstream", start_date=datetime(2024, 1, 1), schedule=None, catchup=False):
+        lists = ComposerPodOperator(task_id="lists", image="ubuntu", do_xcom_push=True)
+        ComposerPodOperator.partial(task_id="later", image="ubuntu", labels={"team": "data eng"}).expand(
+            arguments=lists.output
+        )
+    """
+)
+
+
+def test_a_task_mapped_over_an_upstream_output_is_checked_for_its_partial_arguments(tmp_path, capsys):
+    import argparse
+
+    from airflow_provider_composer_pod.cli import validate
+
+    parser = argparse.ArgumentParser()
+    validate.add_arguments(parser)
+    folder = _folder(tmp_path, upstream=MAPPED_OVER_UPSTREAM)
+
+    code = validate.run(parser.parse_args([str(folder), "--format", "json", "--generation", "3"]))
+
+    document = json.loads(capsys.readouterr().out)
+    (finding,) = _findings(document, task_id="later", level="error")
+    assert code == 1
+    assert (finding["mapped"], finding["map_index"]) == (True, None)
+    assert (finding["field"], finding["value"]) == ("labels['team']", "data eng")
