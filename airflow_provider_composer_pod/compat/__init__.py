@@ -135,6 +135,14 @@ def dag_bag(dag_folder: str, **kwargs: Any) -> Any:
     return cls(dag_folder, **{key: value for key, value in kwargs.items() if key in accepted})
 
 
+def connection_from_secrets(conn_id: str) -> Any:
+    """A connection as ``airflow connections get`` reads it (variables, secrets backends, metadata database); outside a
+    task, Airflow 3's Task SDK (``BaseHook.get_connection``) skips the metadata database."""
+    from airflow.models.connection import Connection
+
+    return Connection.get_connection_from_secrets(conn_id)
+
+
 def dag_test_date(dag: Any, when: Any) -> dict:
     """``dag.test()`` keywords that make its DAG run id depend on ``when`` alone, so two calls make the same run:
     ``execution_date`` on Airflow 2; ``logical_date`` and ``run_after`` (the run id's time) on Airflow 3."""
