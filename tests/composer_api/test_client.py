@@ -23,8 +23,10 @@ def test_create_get_update_delete(composer_client, new_name, kind):
     updated = get(name)
     deleted = delete(name)
 
-    assert created is not None and created.keys == ("password", "user")
-    assert updated is not None and updated.keys == ("token",)  # PUT replaces the whole data map
+    assert created is not None
+    assert created.keys == ("password", "user")
+    assert updated is not None
+    assert updated.keys == ("token",)
     assert deleted is True
     assert get(name) is None
     assert delete(name) is False
