@@ -274,3 +274,21 @@ def emulator_kind():
     from airflow_provider_composer_pod.testing.composer_api.workloads import KINDS
 
     return KINDS["userWorkloadsConfigMaps"]
+
+
+def test_a_bare_store_can_be_linked_too():
+    from airflow_provider_composer_pod.composer_api import ComposerEnvironmentClient, EnvironmentRef
+    from airflow_provider_composer_pod.testing.apiserver.resources import CORE, NAMESPACES
+    from airflow_provider_composer_pod.testing.apiserver.store import Store, namespace_object
+    from airflow_provider_composer_pod.testing.composer_api.emulator import ComposerApiEmulator
+
+    store = Store()
+    store.create(NAMESPACES, None, namespace_object("composer-user-workloads"))
+    with ComposerApiEmulator("p", "l", "e", kube=store) as emulator:
+        client = ComposerEnvironmentClient(EnvironmentRef("p", "l", "e"), endpoint=emulator.url, token=emulator.token)
+        client.create_config_map("cm", {"a": "1"})
+        synced = store.find(CORE["configmaps"], "composer-user-workloads", "cm")
+        client.delete_config_map("cm")
+
+    assert synced["data"] == {"a": "1"}
+    assert store.find(CORE["configmaps"], "composer-user-workloads", "cm") is None
