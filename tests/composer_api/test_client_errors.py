@@ -205,3 +205,16 @@ def test_the_fixture_wires_endpoint_and_token_for_a_bare_client(environment, emu
 
     assert emulator.names("userWorkloadsConfigMaps") == ["cm"]
     assert emulator.token not in repr(client)
+
+
+def test_a_server_message_quoting_a_secret_value_is_blanked(composer_client, emulator):
+    import base64
+
+    encoded = base64.b64encode(SECRET_VALUE.encode()).decode()
+    quoted = f"Value {SECRET_VALUE!r} (data {encoded}) is not allowed."
+    emulator.fail_next("composer.userworkloadssecrets.update", 400, "INVALID_ARGUMENT", quoted)
+
+    error = _raised(composer_client.update_secret, "db", {"password": SECRET_VALUE})
+
+    assert "Value '***' (data ***) is not allowed." in str(error)
+    assert encoded not in str(error)

@@ -200,12 +200,15 @@ def test_409_on_creating_an_existing_name(call_api, environment, new_name):
         pytest.param(SECRETS, "s", {"bad key": _b64("v")}, id="bad-key"),
         pytest.param(CONFIG_MAPS, "c", {"..hidden": "v"}, id="dot-dot-key"),
         pytest.param(CONFIG_MAPS, "c", {"k": 1}, id="non-string-value"),
+        pytest.param(CONFIG_MAPS, "c", {"k": "x" * (1024 * 1024)}, id="over-1mib"),
+        pytest.param(SECRETS, "s", {"k": _b64("x" * (1024 * 1024))}, id="secret-over-1mib-decoded"),
     ],
 )
 def test_400_for_invalid_names_keys_and_values(call_api, environment, emulator, collection, name, data):
     error = _error(call_api("POST", collection, _body(environment, collection, name, data)), 400, "INVALID_ARGUMENT")
 
     assert "not base64!" not in error["message"]
+    assert len(error["message"]) < 1000  # no value is echoed
     assert emulator.names(collection.strip("/")) == []
 
 
