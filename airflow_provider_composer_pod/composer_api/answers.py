@@ -117,9 +117,9 @@ def from_response(call: Call, status: int, payload: Any) -> ComposerApiError:
         )
     elif status == 404 and missing_is_the_environment(call, payload):
         text = (
-            f"Composer environment {call.environment.name} was not found for the {call.what} (404 {reason}: "
-            f"{api_message}); check the project, location and environment (connection fields or --project/"
-            "--location/--environment), and that it is a Composer 3 environment"
+            f"Composer environment {call.environment.name} was not found (404 {reason}: {api_message}); check the "
+            "project, location and environment (connection fields or --project/--location/--environment), and that "
+            "it is a Composer 3 environment"
         )
     elif status == 404:
         text = (

@@ -167,7 +167,7 @@ class ComposerEnvironmentClient:
                 params["pageToken"] = token
             payload = self._request(call, "GET", self._path(kind), params=params) or {}
             # proto3 JSON omits empty fields: a last (or empty) page may have no list and no token.
-            for item in payload.get(kind.list_field) or []:
+            for item in payload.get(kind.collection) or []:
                 yield _workload(kind, item)
             token = str(payload.get("nextPageToken") or "")
             if not token:
