@@ -11,6 +11,7 @@ import json
 from typing import Any, Dict, List, Tuple
 
 from airflow_provider_composer_pod.cli.rule_arguments import add_rule_arguments
+from airflow_provider_composer_pod.wording import counted
 
 _ORDER = {"error": 0, "adjusted": 1, "note": 2}
 _STYLES = {"error": "bold red", "adjusted": "yellow", "note": "cyan"}
@@ -79,8 +80,8 @@ def run(args: argparse.Namespace) -> int:
         console.print(message.rstrip(), markup=False, soft_wrap=True)
     if not results and not summary["import_errors"]:
         console.print(
-            f"OK: {summary['tasks_checked']} pod task(s) in {summary['dags']} DAG(s) checked for {where}; "
-            "no problems found.",
+            f"OK: {counted(summary['tasks_checked'], 'pod task')} in {counted(summary['dags'], 'DAG')} checked for "
+            f"{where}; no problems found.",
             style="bold green",
             markup=False,
         )
@@ -89,8 +90,8 @@ def run(args: argparse.Namespace) -> int:
         console.print(_table(results, where))
     counts = {level: sum(1 for _, f in results if f.level == level) for level in _ORDER}
     console.print(
-        f"{counts['error']} error(s), {counts['adjusted']} adjusted, {counts['note']} note(s) in "
-        f"{summary['tasks_checked']} pod task(s); {len(summary['import_errors'])} import error(s).",
+        f"{counted(counts['error'], 'error')}, {counts['adjusted']} adjusted, {counted(counts['note'], 'note')} in "
+        f"{counted(summary['tasks_checked'], 'pod task')}; {counted(len(summary['import_errors']), 'import error')}.",
         style="bold red" if failed else "bold",
         markup=False,
     )

@@ -19,6 +19,8 @@ import tempfile
 import time
 from typing import Any, Dict, List, Optional, Tuple
 
+from airflow_provider_composer_pod.wording import counted
+
 # Simulated start-up, so the summary's phase timings show what a Composer task waits for.
 _STARTUP = {"schedule_delay": 1.5, "pull_delay": 2.0, "start_delay": 0.3}
 _FINISHED = re.compile(r"DagRun Finished: .*?state=(\w+)|dag run .* (success|failed)", re.IGNORECASE)
@@ -53,7 +55,11 @@ def _dag_ids(folder: str) -> List[str]:
 
 
 def _shorten(message: str, limit: int = 200) -> str:
-    return message if len(message) <= limit else f"{message[:limit]}... ({len(message) - limit} more characters)"
+    return (
+        message
+        if len(message) <= limit
+        else f"{message[:limit]}... ({counted(len(message) - limit, 'more character')})"
+    )
 
 
 def _seconds(start: Optional[str], end: Optional[str]) -> Optional[float]:
