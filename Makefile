@@ -120,6 +120,14 @@ dist: $(DIST_TOOLS)/.installed
 	$(DIST_TOOLS)/bin/twine check --strict dist/*
 	$(DIST_TOOLS)/bin/python .ci/dist_check.py dist .dist/from-tree
 
+# The built wheel installed as Composer installs it (plain pip into an environment that has Airflow and the provider,
+# nothing upgraded or removed), then `airflow providers list`, `composer-pod --version`, `composer-pod demo` and the
+# pytest plugin, in a fresh venv for the oldest and the newest cell (.ci/install_check.py; results in .dist/cells/).
+# `make test-dist DIST_CELLS="af2.11.2-k8.4.2-py3.11"` checks other cells of noxfile.py.
+DIST_CELLS ?=
+test-dist: dist venv
+	UV=$(UV) $(PY) .ci/install_check.py dist/*.whl $(DIST_CELLS)
+
 # Re-resolve the development lock (Airflow 3.3.x with cncf-kubernetes 10.25.x) after editing requirements/dev.in.
 lock: | $(UV)
 	$(UV) pip compile --quiet --python-version 3.11 requirements/dev.in -o $(LOCK)

@@ -96,6 +96,7 @@ def run(args: Any) -> int:
     from rich.console import Console
     from rich.table import Table
 
+    from airflow_provider_composer_pod.compat import DB_MIGRATE_COMMAND
     from airflow_provider_composer_pod.testing import KubernetesEmulator, PodScenario
     from airflow_provider_composer_pod.testing.demo.guide import NAMESPACE, prepare_guide_examples
 
@@ -121,7 +122,7 @@ def run(args: Any) -> int:
         }
         console.print(f"[bold]Kubernetes API emulator[/] at {emulator.url} (a test double; no images are pulled)")
         console.print(f"Airflow home {home}: creating the metadata database ...")
-        migrate = _airflow(["db", "migrate"], env)
+        migrate = _airflow(list(DB_MIGRATE_COMMAND), env)
         if migrate.returncode != 0:
             console.print(migrate.stdout[-3000:], migrate.stderr[-3000:], markup=False)
             return 1
