@@ -7,7 +7,7 @@ Per cell (the install matrix's pins and interpreters, from noxfile.py), in a fre
 1. Airflow and the provider, nothing of ours: the environment Composer has.
 2. ``pip install <wheel>``, plain pip into that environment, as Composer's PyPI install does: ``pip freeze`` before
    and after (and pip's ``--report``) must show nothing upgraded, downgraded or removed; new dependencies are listed.
-3. The same for ``pip install "<wheel>[testing]" pytest``, what a user adds to test DAGs on the emulator.
+3. The same check for ``"<wheel>[testing]" pytest`` (installed with uv), what a user adds to test DAGs on the emulator.
 4. From a directory outside the checkout: the package imports from the venv; ``airflow providers list`` shows it at
    the wheel's version; ``composer-pod --version`` prints it; ``composer-pod demo`` runs one of the example DAGs to
    success on the emulator; and a test using the pytest plugin's ``k8s_emulator`` fixture passes.
@@ -24,6 +24,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, Dict, List
 
@@ -67,6 +68,10 @@ def _run(command: List[str], *, env: Dict[str, str], cwd: Path, timeout: int = 6
 def _freeze(python: str, env: Dict[str, str], cwd: Path) -> Dict[str, str]:
     """``pip freeze --all`` as {canonical name: version}; a direct-URL install's version is its URL."""
     out = _run([python, "-m", "pip", "freeze", "--all", "--disable-pip-version-check"], env=env, cwd=cwd)
+    return _parse_freeze(out)
+
+
+def _parse_freeze(out: str) -> Dict[str, str]:
     packages = {}
     for line in out.splitlines():
         if "==" in line:
@@ -86,7 +91,22 @@ def _composer_install(python: str, requirements: List[str], env: Dict[str, str],
     pip = [python, "-m", "pip", "install", "--disable-pip-version-check", "--report", str(report), *requirements]
     _run(pip, env=env, cwd=cwd)
     after = _freeze(python, env, cwd)
-    check = noxfile.compare_installs(before, after, json.loads(report.read_text()))
+    return _compared(requirements, before, after, json.loads(report.read_text()))
+
+
+def _uv_install(python: str, requirements: List[str], env: Dict[str, str], cwd: Path) -> Dict[str, Any]:
+    """The same check for what a user adds on top (the testing extra, pytest), installed with uv for speed."""
+    freeze = [UV, "pip", "freeze", "--python", python]
+    before = _parse_freeze(_run(freeze, env=env, cwd=cwd))
+    _run([UV, "pip", "install", "--quiet", "--python", python, *requirements], env=env, cwd=cwd)
+    after = _parse_freeze(_run(freeze, env=env, cwd=cwd))
+    return _compared(requirements, before, after, {})
+
+
+def _compared(requirements: List[str], before: Dict[str, str], after: Dict[str, str], report: Any) -> Dict[str, Any]:
+    ours = noxfile._canonical(noxfile.DISTRIBUTION)  # installed from a file: pip and uv spell its URL differently
+    before, after = ({k: v for k, v in d.items() if k != ours} for d in (before, after))
+    check = noxfile.compare_installs(before, after, report)
     if not check["ok"]:
         raise CellFailed(f"pip install {' '.join(requirements)} changed installed packages: {check}")
     return check
@@ -97,7 +117,6 @@ def check_cell(name: str, wheel: Path, version: str) -> Dict[str, Any]:
     if cell is None:
         raise SystemExit(f"no cell {name!r} in noxfile.py; `nox -l` lists them")
     venv = CELLS_DIR / name
-    shutil.rmtree(venv, ignore_errors=True)
     work = Path(tempfile.mkdtemp(prefix="composer-pod-install-check-"))  # outside the checkout: no source imports
     # PYTHONDONTWRITEBYTECODE off: the first Airflow process compiles what it imports, the later ones reuse it.
     unset = ("PYTHONPATH", "VIRTUAL_ENV", "PIP_REQUIRE_VIRTUALENV", "PYTHONDONTWRITEBYTECODE")
@@ -113,6 +132,7 @@ def check_cell(name: str, wheel: Path, version: str) -> Dict[str, Any]:
     timings: Dict[str, float] = {}
     started = time.monotonic()
     try:
+        shutil.rmtree(venv, ignore_errors=True)  # a failed run's venv, kept for inspection
         interpreter = noxfile._python(cell["python"])
         _run([UV, "venv", "--quiet", "--seed", "--python", interpreter, str(venv)], env=env, cwd=work)
         base = [f"apache-airflow=={cell['airflow']}", f"apache-airflow-providers-cncf-kubernetes=={cell['provider']}"]
@@ -122,7 +142,7 @@ def check_cell(name: str, wheel: Path, version: str) -> Dict[str, Any]:
 
         step = time.monotonic()
         record["plain_install"] = _composer_install(python, [str(wheel)], env, work)
-        record["testing_install"] = _composer_install(python, [f"{wheel}[testing]", "pytest"], env, work)
+        record["testing_install"] = _uv_install(python, [f"{wheel}[testing]", "pytest"], env, work)
         timings["composer_install_s"] = round(time.monotonic() - step, 1)
 
         step = time.monotonic()
@@ -151,6 +171,7 @@ def check_cell(name: str, wheel: Path, version: str) -> Dict[str, Any]:
         record["pytest"] = _run(pytest_run, env=env, cwd=work).strip().splitlines()[-1]
         timings["pytest_plugin_s"] = round(time.monotonic() - step, 1)
         record["ok"] = True
+        shutil.rmtree(venv, ignore_errors=True)
     except (CellFailed, subprocess.TimeoutExpired) as error:
         record["ok"] = False
         record["problem"] = str(error)
@@ -171,8 +192,11 @@ def main(argv: List[str]) -> int:
     version = wheel.name.split("-")[1]
     started = time.monotonic()
     failed = 0
-    for name in argv[1:] or DEFAULT_CELLS:
-        record = check_cell(name, wheel, version)
+    names = argv[1:] or DEFAULT_CELLS
+    # Side by side: much of a cell is waiting (the package index, Airflow's start-up, the demo's simulated pulls).
+    with ThreadPoolExecutor(max_workers=len(names)) as pool:
+        records = list(pool.map(lambda name: check_cell(name, wheel, version), names))
+    for name, record in zip(names, records):
         added = sorted(set(record.get("plain_install", {}).get("added", [])))
         if record["ok"]:
             print(f"install check {name}: OK in {record['timings']['total_s']} s {record['timings']}")
