@@ -17,6 +17,8 @@ help:
 	@echo "make test   ruff, mypy and pytest in .venv (Airflow 3.3 + cncf-kubernetes 10.25 from $(LOCK))"
 	@echo "make bench  parse-time benchmark against stock KubernetesPodOperator"
 	@echo "make test-ui  the connection form in real Airflow 3 and 2.11 UIs, driven by headless Chromium"
+	@echo "make dist   the sdist and wheel in dist/, checked (twine, contents, version against CHANGELOG.md)"
+	@echo "make test-dist  the built wheel installed as Composer installs it, then run, in the oldest and newest cell"
 
 .tools/bin/uv:
 	$(PYTHON) -m venv .tools
