@@ -128,7 +128,7 @@ dist: $(DIST_TOOLS)/.installed
 # `make test-dist DIST_CELLS="af2.11.2-k8.4.2-py3.11"` checks other cells of noxfile.py.
 DIST_CELLS ?=
 test-dist: dist venv
-	UV=$(UV) $(PY) .ci/install_check.py dist/*.whl $(DIST_CELLS)
+	UV=$(abspath $(UV)) $(PY) .ci/install_check.py dist/*.whl $(DIST_CELLS)
 
 # Re-resolve the development lock (Airflow 3.3.x with cncf-kubernetes 10.25.x) after editing requirements/dev.in.
 lock: | $(UV)
