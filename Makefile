@@ -9,13 +9,16 @@ LOCK := requirements/dev.lock
 # This machine sets PYTHONDONTWRITEBYTECODE; compiling at install time keeps imports (and the benchmarks) honest.
 UV_INSTALL := $(UV) pip install --quiet --python $(PY) --compile-bytecode
 
-.PHONY: help venv test lint typecheck unit demo bench bench-startup lock clean test-matrix compat-table test-upstream
+.PHONY: help venv test lint typecheck unit demo bench bench-startup lock clean test-matrix compat-table test-upstream \
+	dist test-dist
 
 help:
 	@echo "make demo   run the example DAGs on the embedded Kubernetes API emulator"
 	@echo "make test   ruff, mypy and pytest in .venv (Airflow 3.3 + cncf-kubernetes 10.25 from $(LOCK))"
 	@echo "make bench  parse-time benchmark against stock KubernetesPodOperator"
 	@echo "make test-ui  the connection form in real Airflow 3 and 2.11 UIs, driven by headless Chromium"
+	@echo "make dist   the sdist and wheel in dist/, checked (twine, contents, version against CHANGELOG.md)"
+	@echo "make test-dist  the built wheel installed as Composer installs it, then run, in the oldest and newest cell"
 
 .tools/bin/uv:
 	$(PYTHON) -m venv .tools
@@ -102,9 +105,36 @@ test-upstream: venv $(VENV)/.upstream-installed
 compat-table: venv
 	$(PY) .ci/compat_table.py
 
+# Release artifacts: the sdist and, built from it, the wheel (dist/), with hatchling through pypa build; the wheel
+# built from the tree too (.dist/from-tree/); then twine check --strict and .ci/dist_check.py (the version against
+# CHANGELOG.md, the wheel's files against git ls-files, py.typed, the rules YAML, LICENSE, entry points, lower bounds
+# only, and the sdist's wheel equal to the tree's). The tools (requirements/dist.txt) live in .dist/tools.
+DIST_TOOLS := .dist/tools
+UV_ON_PATH := PATH="$(abspath $(dir $(UV))):$$PATH"
+
+$(DIST_TOOLS)/.installed: requirements/dist.txt | $(UV)
+	UV_PYTHON_DOWNLOADS=never $(UV) venv --quiet --allow-existing --python 3.11 $(DIST_TOOLS)
+	$(UV) pip install --quiet --python $(DIST_TOOLS)/bin/python -r requirements/dist.txt
+	touch $@
+
+dist: $(DIST_TOOLS)/.installed
+	rm -rf dist .dist/from-tree
+	$(UV_ON_PATH) $(DIST_TOOLS)/bin/python -m build --installer uv --outdir dist .
+	$(UV_ON_PATH) $(DIST_TOOLS)/bin/python -m build --installer uv --wheel --outdir .dist/from-tree .
+	$(DIST_TOOLS)/bin/twine check --strict dist/*
+	$(DIST_TOOLS)/bin/python .ci/dist_check.py dist .dist/from-tree
+
+# The built wheel installed as Composer installs it (plain pip into an environment that has Airflow and the provider,
+# nothing upgraded or removed), then `airflow providers list`, `composer-pod --version`, `composer-pod demo` and the
+# pytest plugin, in a fresh venv for the oldest and the newest cell (.ci/install_check.py; results in .dist/cells/).
+# `make test-dist DIST_CELLS="af2.11.2-k8.4.2-py3.11"` checks other cells of noxfile.py.
+DIST_CELLS ?=
+test-dist: dist venv
+	UV=$(abspath $(UV)) $(PY) .ci/install_check.py dist/*.whl $(DIST_CELLS)
+
 # Re-resolve the development lock (Airflow 3.3.x with cncf-kubernetes 10.25.x) after editing requirements/dev.in.
 lock: | $(UV)
 	$(UV) pip compile --quiet --python-version 3.11 requirements/dev.in -o $(LOCK)
 
 clean:
-	rm -rf $(VENV) .tools .demo .bench .ui
+	rm -rf $(VENV) .tools .demo .bench .ui .dist dist

@@ -166,7 +166,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         return 0
     if new_text != text:
         args.readme.write_bytes(new_text.encode("utf-8"))
-    print(f"{args.readme}: {len(cells)} cells")
+    print(f"{args.readme}: {len(cells)} cell{'' if len(cells) == 1 else 's'}")
     return 0
 
 

@@ -28,7 +28,7 @@ DEFAULT_SECONDS = 300.0
 
 def cells() -> List[str]:
     sys.path.insert(0, str(ROOT))
-    import noxfile  # noqa: PLC0415 - the cell list lives there
+    import noxfile  # the cell list lives there
 
     return [noxfile.cell_name(cell) for cell in noxfile.CELLS]
 

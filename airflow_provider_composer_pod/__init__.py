@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-__version__ = "0.1.0"
+__version__ = "0.1.0.dev0"
 
 # Public name -> module that defines it. One stable import path for DAGs, whatever provider version is installed.
 _EXPORTS = {

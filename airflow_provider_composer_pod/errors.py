@@ -10,6 +10,8 @@ from typing import TYPE_CHECKING, Any, Sequence
 
 from airflow.exceptions import AirflowException
 
+from airflow_provider_composer_pod.wording import counted
+
 if TYPE_CHECKING:
     from airflow_provider_composer_pod.validation.model import Finding
 
@@ -45,8 +47,7 @@ class ComposerPodValidationError(AirflowException):
     def __init__(self, findings: Sequence[Finding]) -> None:
         self.findings = list(findings)
         lines = [finding.render() for finding in self.findings]
-        count = len(lines)
-        header = f"{count} problem{'' if count == 1 else 's'} would stop this pod on Cloud Composer:"
+        header = f"{counted(len(lines), 'problem')} would stop this pod on Cloud Composer:"
         super().__init__("\n".join([header, *("- " + line for line in lines)]))
 
 

@@ -91,13 +91,14 @@ def main() -> None:
 
     from airflow_provider_composer_pod.compat import PROVIDER_VERSION
     from airflow_provider_composer_pod.testing import KubernetesEmulator
+    from airflow_provider_composer_pod.wording import counted
 
     with KubernetesEmulator(namespace=NAMESPACE) as emulator:
         results = {
             "stock KPO": follow(emulator, "stock", args.lines, args.cuts, resumable=False),
             "ComposerPodOperator": follow(emulator, "ours", args.lines, args.cuts, resumable=True),
         }
-    print(f"cncf-kubernetes {PROVIDER_VERSION}: {args.lines} lines, stream cut {args.cuts} times")
+    print(f"cncf-kubernetes {PROVIDER_VERSION}: {counted(args.lines, 'line')}, stream cut {counted(args.cuts, 'time')}")
     print("| | lines missing | lines repeated | log requests |")
     print("|---|---|---|---|")
     for who, result in results.items():

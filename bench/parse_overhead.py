@@ -141,7 +141,10 @@ def main(argv: list[str] | None = None) -> int:
     ratio = statistics.median(construction["ours"]) / statistics.median(construction["kpo"])
     best_ratio = min(construction["ours"]) / min(construction["kpo"])
 
-    print(f"Python {sys.version.split()[0]}; {args.runs} fresh interpreters; {args.tasks} tasks x {args.repeat}")
+    from airflow_provider_composer_pod.wording import counted
+
+    interpreters, tasks = counted(args.runs, "fresh interpreter"), counted(args.tasks, "task")
+    print(f"Python {sys.version.split()[0]}; {interpreters}; {tasks} x {args.repeat}")
     print(f"import KubernetesPodOperator        {_ms(imports['kpo'])}")
     print(f"import ComposerPodOperator on top   {_ms(imports['extra'])}")
     print(f"import ComposerPodOperator (cold)   {_ms(imports['ours_cold'])}")

@@ -14,6 +14,7 @@ import sys
 from typing import Any, Dict, List, Tuple
 
 from airflow_provider_composer_pod.cli.rule_arguments import add_rule_arguments
+from airflow_provider_composer_pod.wording import counted
 
 _ORDER = {"error": 0, "warning": 1, "adjusted": 2, "note": 3}
 _STYLES = {"error": "bold red", "warning": "magenta", "adjusted": "yellow", "note": "cyan"}
@@ -104,8 +105,8 @@ def run(args: argparse.Namespace) -> int:
         console.print(message.rstrip(), markup=False, soft_wrap=True)
     if not results and not summary["import_errors"]:
         console.print(
-            f"OK: {summary['tasks_checked']} pod task(s) in {summary['dags']} DAG(s) checked for {where}; "
-            "no problems found.",
+            f"OK: {counted(summary['tasks_checked'], 'pod task')} in {counted(summary['dags'], 'DAG')} checked for "
+            f"{where}; no problems found.",
             style="bold green",
             markup=False,
         )
@@ -114,9 +115,9 @@ def run(args: argparse.Namespace) -> int:
         console.print(_table(results, where))
     counts = {level: sum(1 for _, f in results if f.level == level) for level in _ORDER}
     console.print(
-        f"{counts['error']} error(s), {counts['warning']} warning(s), {counts['adjusted']} adjusted, "
-        f"{counts['note']} note(s) in {summary['tasks_checked']} pod task(s); "
-        f"{len(summary['import_errors'])} import error(s).",
+        f"{counted(counts['error'], 'error')}, {counted(counts['warning'], 'warning')}, {counts['adjusted']} adjusted, "
+        f"{counted(counts['note'], 'note')} in {counted(summary['tasks_checked'], 'pod task')}; "
+        f"{counted(len(summary['import_errors']), 'import error')}.",
         style="bold red" if code else "bold",
         markup=False,
     )

@@ -28,6 +28,8 @@ AIRFLOW_VERSION = _installed("apache-airflow")
 PROVIDER_VERSION = _installed("apache-airflow-providers-cncf-kubernetes")
 
 AIRFLOW_3 = AIRFLOW_VERSION >= Version("3.0.0")
+# `airflow db migrate` arrived in Airflow 2.7; 2.6 has `db upgrade` (`composer-pod demo` makes its database with it).
+DB_MIGRATE_COMMAND = ("db", "migrate") if AIRFLOW_VERSION >= Version("2.7.0") else ("db", "upgrade")
 
 
 def _provider_at_least(version: str) -> bool:

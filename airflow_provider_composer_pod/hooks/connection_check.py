@@ -5,6 +5,8 @@ from __future__ import annotations
 import os
 from typing import Any, Tuple
 
+from airflow_provider_composer_pod.wording import counted
+
 _TIMEOUT_SECONDS = 10
 
 
@@ -53,7 +55,7 @@ def check_connection(hook: Any) -> Tuple[bool, str]:
         return False, f"The Kubernetes API at {server} answered {error.status} {error.reason}."
     except HTTPError as error:
         return False, f"Unreachable: cannot connect to the Kubernetes API at {server} ({_root_cause(error)})."
-    return True, f"OK: {len(pods.items)} pods visible in namespace {namespace} on {server}."
+    return True, f"OK: {counted(len(pods.items), 'pod')} visible in namespace {namespace} on {server}."
 
 
 def _root_cause(error: BaseException) -> str:

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from typing import Any, List, Optional, Sequence
 
 from airflow_provider_composer_pod.fields import attr
+from airflow_provider_composer_pod.wording import counted
 
 
 def describe_failure(remote_pod: Any, base_container: str) -> Optional[str]:
@@ -196,8 +197,7 @@ def failure_message(
     lines = [f"{summary}. {first}" if summary else first]
     lines.extend(f"Diagnosis: {item}." for item in diagnose(facts, base_container, generation))
     if facts.log_tail:
-        count = len(facts.log_tail)
-        lines.append(f"Last {count} log line{'' if count == 1 else 's'} of container {base_container}:")
+        lines.append(f"Last {counted(len(facts.log_tail), 'log line')} of container {base_container}:")
         lines.extend(f"    {line}" for line in facts.log_tail)
     rest = rest.strip()
     if rest and rest not in (summary or ""):

@@ -25,6 +25,7 @@ from typing import Any, ClassVar, Dict, Iterable, List, Mapping, Optional, Union
 import yaml
 
 from airflow_provider_composer_pod.errors import ComposerPodInputError
+from airflow_provider_composer_pod.wording import counted
 from airflow_provider_composer_pod.workloads.masking import mask_secret
 from airflow_provider_composer_pod.workloads.names import validate_key, validate_namespace, validate_object_name
 
@@ -205,8 +206,8 @@ def _parse_yaml(text: str, source: str) -> Any:
         raise ComposerPodInputError(
             source,
             None,
-            f"it holds {len(documents)} YAML documents, but a manifest file holds exactly one Secret or ConfigMap "
-            "(Composer 3's gcloud takes a single object)",
+            f"it holds {counted(len(documents), 'YAML document')}, but a manifest file holds exactly one Secret or "
+            "ConfigMap (Composer 3's gcloud takes a single object)",
             "put each object in a file of its own",
             hide_value=True,
         )

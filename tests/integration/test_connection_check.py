@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+import pytest
 import yaml
 
 from airflow_provider_composer_pod.hooks.composer_pod import ComposerPodHook
@@ -14,14 +15,27 @@ def _hook(kubernetes_connection, **extra) -> ComposerPodHook:
     return ComposerPodHook()
 
 
-def test_ok_counts_pods_in_namespace(k8s_emulator, kubernetes_connection):
-    k8s_emulator.create("pods", {"metadata": {"name": "one"}, "spec": {"containers": [{"name": "c", "image": "bash"}]}})
+def _pod(name: str) -> dict:
+    return {"metadata": {"name": name}, "spec": {"containers": [{"name": "c", "image": "bash"}]}}
+
+
+@pytest.mark.parametrize(
+    ("names", "counted"),
+    [
+        pytest.param([], "0 pods", id="none"),
+        pytest.param(["one"], "1 pod", id="one"),
+        pytest.param(["one", "two"], "2 pods", id="two"),
+    ],
+)
+def test_ok_counts_pods_in_namespace(k8s_emulator, kubernetes_connection, names, counted):
+    for name in names:
+        k8s_emulator.create("pods", _pod(name))
     hook = _hook(kubernetes_connection, kube_config_path=k8s_emulator.kubeconfig_path)
 
     ok, message = hook.test_connection()
 
     assert ok, message
-    assert message == f"OK: 1 pods visible in namespace composer-user-workloads on {k8s_emulator.url}."
+    assert message == f"OK: {counted} visible in namespace composer-user-workloads on {k8s_emulator.url}."
 
 
 def test_kube_config_missing(tmp_path, kubernetes_connection):

@@ -114,7 +114,7 @@ def test_form_test_button_and_save(page: Page, airflow2: AirflowServer, emulator
     success = _press_test(page)
     _screenshot(page, artifacts / "airflow2-test-success.png")
 
-    expected = f"OK: 1 pods visible in namespace {USER_NAMESPACE} on {emulator.url}."
+    expected = f"OK: 1 pod visible in namespace {USER_NAMESPACE} on {emulator.url}."
     assert success["response"] == {"status": True, "message": expected}
     assert success["alert"] == expected
     listed = emulator.requests(method="GET", path=f"/api/v1/namespaces/{USER_NAMESPACE}/pods")

@@ -211,7 +211,7 @@ def test_test_button_reports_success_then_our_clear_error(
     success = _press_test(page, "composer_pod_test")
     page.screenshot(path=str(artifacts / "airflow3-test-success.png"))
 
-    expected = f"OK: 1 pods visible in namespace {USER_NAMESPACE} on {emulator.url}."
+    expected = f"OK: 1 pod visible in namespace {USER_NAMESPACE} on {emulator.url}."
     assert success["response"] == {"status": True, "message": expected}
     assert success["toast_title"] == "Test Connection Successful"
     assert success["toast_description"] == expected

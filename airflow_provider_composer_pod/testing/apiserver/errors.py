@@ -211,7 +211,7 @@ def too_many_requests(retry_after: int) -> ApiError:
     return ApiError(
         429,
         "TooManyRequests",
-        f"The API server is overloaded; please retry after {retry_after} second(s)",
+        f"The API server is overloaded; please retry after {retry_after} second{'' if retry_after == 1 else 's'}",
         {"retryAfterSeconds": retry_after},
         {"Retry-After": str(retry_after)},
     )

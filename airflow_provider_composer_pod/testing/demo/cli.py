@@ -19,6 +19,8 @@ import tempfile
 import time
 from typing import Any, Dict, List, Optional, Tuple
 
+from airflow_provider_composer_pod.wording import counted
+
 # Simulated start-up, so the summary's phase timings show what a Composer task waits for.
 _STARTUP = {"schedule_delay": 1.5, "pull_delay": 2.0, "start_delay": 0.3}
 _FINISHED = re.compile(r"DagRun Finished: .*?state=(\w+)|dag run .* (success|failed)", re.IGNORECASE)
@@ -53,7 +55,11 @@ def _dag_ids(folder: str) -> List[str]:
 
 
 def _shorten(message: str, limit: int = 200) -> str:
-    return message if len(message) <= limit else f"{message[:limit]}... ({len(message) - limit} more characters)"
+    return (
+        message
+        if len(message) <= limit
+        else f"{message[:limit]}... ({counted(len(message) - limit, 'more character')})"
+    )
 
 
 def _seconds(start: Optional[str], end: Optional[str]) -> Optional[float]:
@@ -90,6 +96,7 @@ def run(args: Any) -> int:
     from rich.console import Console
     from rich.table import Table
 
+    from airflow_provider_composer_pod.compat import DB_MIGRATE_COMMAND
     from airflow_provider_composer_pod.testing import KubernetesEmulator, PodScenario
     from airflow_provider_composer_pod.testing.demo.guide import NAMESPACE, prepare_guide_examples
 
@@ -115,7 +122,7 @@ def run(args: Any) -> int:
         }
         console.print(f"[bold]Kubernetes API emulator[/] at {emulator.url} (a test double; no images are pulled)")
         console.print(f"Airflow home {home}: creating the metadata database ...")
-        migrate = _airflow(["db", "migrate"], env)
+        migrate = _airflow(list(DB_MIGRATE_COMMAND), env)
         if migrate.returncode != 0:
             console.print(migrate.stdout[-3000:], migrate.stderr[-3000:], markup=False)
             return 1
