@@ -10,6 +10,7 @@ import argparse
 from typing import Any, List, Optional, Tuple
 
 from airflow_provider_composer_pod.cli.rule_arguments import add_rule_arguments
+from airflow_provider_composer_pod.wording import counted
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -107,8 +108,8 @@ def _choose(matches: List[Any], map_index: Optional[int]) -> Tuple[Optional[Any]
     chosen = next((pod_task for pod_task in matches if pod_task.map_index == index), None)
     if chosen is None:
         return None, (
-            f"task {first.task_id} is mapped over {first.map_count} value(s): --map-index={index} is not one of "
-            f"0..{first.map_count - 1}; pass one of those"
+            f"task {first.task_id} is mapped over {counted(first.map_count, 'value')}: --map-index={index} is not "
+            f"one of 0..{first.map_count - 1}; pass one of those"
         )
     return chosen, f" (map index {index} of 0..{first.map_count - 1}; choose another with --map-index)"
 
