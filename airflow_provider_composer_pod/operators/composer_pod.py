@@ -36,6 +36,7 @@ from airflow_provider_composer_pod.kube.log_stream import (
 from airflow_provider_composer_pod.kube.retries import RetryPolicy, retry_policy
 from airflow_provider_composer_pod.kube.seams import wrapped
 from airflow_provider_composer_pod.kube.teardown import delete_pods
+from airflow_provider_composer_pod.kube.waits import allow_waits, stop_waits
 from airflow_provider_composer_pod.operators.failures import (
     after_preflight,
     check_deferral_timeout,
@@ -220,6 +221,7 @@ class ComposerPodOperator(KubernetesPodOperator):
     def execute(self, context: Context) -> Any:
         if self.run_state.startup_event is None:  # not resuming after startup_wait="defer": a new execution
             self.__dict__["_run_state"] = RunState()
+        allow_waits()  # a process that ran a killed task before (dag.test()) starts this one afresh
         self._settle_config()
         self.api_retry_policy  # noqa: B018 - a bad api_retry_timeout fails here, before any pod exists
         self.run_state.execution_deadline = execution_deadline(self, context)
@@ -257,12 +259,9 @@ class ComposerPodOperator(KubernetesPodOperator):
         return pod
 
     def get_or_create_pod(self, pod_request_obj: Any, context: Context, *args: Any, **kwargs: Any) -> Any:
-        if (
-            self.run_state.startup_event is not None
-        ):  # resumed after startup_wait="defer": the trigger's pod, checked already
-            return self.client.read_namespaced_pod(
-                self.run_state.startup_event["name"], self.run_state.startup_event["namespace"]
-            )
+        event = self.run_state.startup_event  # set when resumed after startup_wait="defer": the trigger's pod
+        if event is not None:
+            return self.client.read_namespaced_pod(event["name"], event["namespace"])
         self.run_state.created_at = time.time()
         try:
             # The pre-flight runs where KPO creates the pod, not where it reattaches to this try's existing one.
@@ -342,7 +341,8 @@ class ComposerPodOperator(KubernetesPodOperator):
 
     def on_kill(self) -> None:
         # Airflow kills the task (a user, "mark failed", SIGTERM): KPO deletes self.pod, which it knows only once the
-        # create has answered; before that, the pod is found by this try's labels.
+        # create has answered; before that, the pod is found by this try's labels. Retry waits end at once.
+        stop_waits()
         self.run_state.kill_requested = True
         if self.run_state.deleted_pods:  # execution_timeout: cleanup deleted it already
             return
