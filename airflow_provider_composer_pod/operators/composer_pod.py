@@ -50,6 +50,7 @@ from airflow_provider_composer_pod.operators.failures import (
 from airflow_provider_composer_pod.operators.run_state import RunState
 from airflow_provider_composer_pod.startup.deadline import backstop, execution_deadline
 from airflow_provider_composer_pod.startup.wait import failing_fast_on_config_error
+from airflow_provider_composer_pod.validation.arguments import check_literal_arguments, check_task_arguments
 from airflow_provider_composer_pod.validation.pod_fields import rejection, unreadable_template
 from airflow_provider_composer_pod.validation.preflight import (
     check_literals,
@@ -134,13 +135,14 @@ class ComposerPodOperator(KubernetesPodOperator):
         startup_wait: Optional[str] = None,
         **kwargs: Any,
     ) -> None:
+        arguments = translate_arguments(kwargs)  # arguments of any provider era, in the installed provider's words
+        check_literal_arguments(type(self), name, arguments)  # types, before KPO converts any (issue 19)
         super().__init__(
             task_id=task_id,
             name=name_argument(task_id, name, kwargs),
             kubernetes_conn_id=kubernetes_conn_id,
             startup_timeout_seconds=startup_timeout_seconds,
-            # Arguments of any provider era, in the installed provider's words (compat/legacy).
-            **{**STARTUP_CHECK_DEFAULTS, **translate_arguments(kwargs)},
+            **{**STARTUP_CHECK_DEFAULTS, **arguments},
         )
         # Defaults live on the class: each instance attribute costs an Airflow __setattr__ on every DAG parse.
         if composer_generation is not None:
@@ -199,8 +201,8 @@ class ComposerPodOperator(KubernetesPodOperator):
 
     @cached_property
     def _incluster_namespace(self) -> Optional[str]:
-        # Where KPO (5.0+) falls back to the worker's own namespace, which on Composer is Airflow's, not the one for
-        # user pods: the Composer generation's. An argument, a pod template or the connection still wins.
+        # Where KPO (5.0+) falls back to the worker's namespace (Airflow's, on Composer): the generation's for user
+        # pods. An argument, a pod template or the connection still wins.
         return self.composer_connection.environment.default_namespace
 
     @cached_property
@@ -244,6 +246,7 @@ class ComposerPodOperator(KubernetesPodOperator):
         return self.execute(context)
 
     def build_pod_request_obj(self, *args: Any, **kwargs: Any) -> Any:
+        check_task_arguments(self)  # the rendered values' types, before KPO's models take them as they are
         try:
             pod = super().build_pod_request_obj(*args, **kwargs)
         except ConfigException as error:  # KPO asks its hook whether it runs in a cluster, which loads the config
@@ -290,9 +293,8 @@ class ComposerPodOperator(KubernetesPodOperator):
             trigger = startup_trigger(self, pod, self.run_state.created_at)
             self.run_state.deferring_startup = True  # KPO's cleanup runs on the way out; the pod must live on
             self.defer(trigger=trigger, method_name=RESUME_METHOD)
-        # Blocking: KPO's own wait and its one budget, then the startup told as the deferred wait tells it, with the
-        # same advice when the pod did not start. Second line of defence after the pre-flight: a Secret deleted (or a
-        # key removed) after the check leaves the pod in CreateContainerConfigError, which fails the wait at once.
+        # Blocking: KPO's wait and budget, then the startup told as the deferred wait tells it. After the pre-flight, a
+        # Secret (or key) removed leaves the pod in CreateContainerConfigError, which fails the wait at once.
         from airflow_provider_composer_pod.operators.deferral import startup_event
 
         try:
@@ -328,9 +330,8 @@ class ComposerPodOperator(KubernetesPodOperator):
             delete_after_failed_deferral(self, context, getattr(ti, "next_kwargs", None))
         return super().pre_execute(context)
 
-    # deferrable=True resumes in KPO's trigger_reentry (8.x+) or execute_complete (5.2 to 7.x). Our trigger's
-    # execution_timeout becomes Airflow's timeout; after its startup failure, KPO's cleanup would replace the advice
-    # with "returned a failure": keep it for our cleanup.
+    # deferrable=True resumes in KPO's trigger_reentry (8.x+) or execute_complete (5.2 to 7.x). Our trigger's timeout
+    # becomes Airflow's; after its startup failure, keep the advice that KPO's cleanup would replace with its own.
     def trigger_reentry(self, context: Context, event: Dict[str, Any]) -> Any:
         read_trigger_event(self, context, event)
         return super().trigger_reentry(context, event)  # type: ignore[misc]
@@ -389,8 +390,7 @@ class ComposerPodOperator(KubernetesPodOperator):
                 return None  # Airflow's timeout or kill goes on, not KPO's "returned a failure"
             raise failure_error(self, str(error), facts or FailureFacts(pod=remote_pod), remote_pod) from None
         except Exception as error:
-            # Providers 7.x to 9.x read the pod again in cleanup: one deleted under the task (preempted, removed by
-            # someone) fails there with the client's 404 instead of an explanation.
+            # Providers 7.x to 9.x read the pod again in cleanup: one deleted under the task fails there with a 404.
             if getattr(error, "status", None) != 404 or interruption is not None or self.run_state.kill_requested:
                 raise
             if self.run_state.startup_failure is not None:
