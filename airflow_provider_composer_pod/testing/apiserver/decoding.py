@@ -162,7 +162,7 @@ def _first_error(kind: Type, value: Any, struct: str, path: str) -> Optional[str
         if kind[0] == "struct":
             if key not in kind[2]:
                 continue
-            error = _first_error(kind[2][key], item, kind[1], f"{path}.{key}" if path else key)
+            error = _first_error(kind[2][key], item, kind[1], f"{path}.{key}" if path else str(key))
         else:
             error = _first_error(kind[1], item, struct, path)
         if error is not None:
