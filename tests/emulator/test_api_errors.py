@@ -111,3 +111,26 @@ def test_a_body_that_is_not_an_object_is_400(k8s_api: Any, k8s_namespace: str) -
 
     assert info.value.status == 400
     assert _status(info.value)["message"] == CANNOT + "json: cannot unmarshal array into Go value of type v1.Pod"
+
+
+def _protobuf_body(api_version: str, kind: str) -> bytes:
+    def field(number: int, value: bytes) -> bytes:
+        return bytes([number << 3 | 2, len(value)]) + value
+
+    return b"k8s\x00" + field(1, field(1, api_version.encode()) + field(2, kind.encode())) + field(2, b"")
+
+
+def test_protobuf_of_a_kind_the_emulator_does_not_read_is_415_with_a_hint(k8s_api: Any, k8s_namespace: str) -> None:
+    with pytest.raises(ApiException) as info:
+        k8s_api.api_client.call_api(
+            f"/api/v1/namespaces/{k8s_namespace}/pods",
+            "POST",
+            header_params={"Content-Type": "application/vnd.kubernetes.protobuf"},
+            body=_protobuf_body("v1", "Pod"),
+            auth_settings=["BearerToken"],
+        )
+
+    status = _status(info.value)
+    assert (info.value.status, status["reason"]) == (415, "UnsupportedMediaType")
+    assert "accepted media types include: application/json" in status["message"]
+    assert "send JSON, e.g. kubectl create -f FILE" in status["message"]

@@ -228,7 +228,8 @@ def default_secret(secret: Dict[str, Any]) -> None:
         secret["data"] = data
         for key, value in string_data.items():
             data[key] = base64.b64encode(str(value).encode("utf-8")).decode("ascii")
-    secret.setdefault("type", "Opaque")
+    if not secret.get("type"):  # SetDefaults_Secret: unset or empty is Opaque
+        secret["type"] = "Opaque"
 
 
 def default_config_map(config_map: Dict[str, Any]) -> None:
