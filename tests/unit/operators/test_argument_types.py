@@ -66,6 +66,9 @@ def test_a_literal_of_the_wrong_type_is_a_dag_import_error(argument: str, value:
         pytest.param("image_pull_secrets", "a,b", id="pull-secrets-string"),
         pytest.param("ports", [LegacyPort()], id="ports-legacy-object"),
         pytest.param("cmds", "", id="empty-is-unset"),
+        pytest.param("node_selector", "{{ params.selector }}", id="node-selector-template"),
+        pytest.param("volumes", "{{ params.volumes }}", id="volumes-template"),
+        pytest.param("volume_mounts", "{{ params.mounts }}", id="mounts-template"),
     ],
 )
 def test_what_kpo_accepts_is_accepted(argument: str, value: Any) -> None:
