@@ -53,8 +53,8 @@ def _models(*class_names: str) -> Callable[[Any], bool]:
 
 
 def _env_vars(value: Any) -> bool:
-    if isinstance(value, dict):
-        return all(isinstance(key, str) and isinstance(item, str) for key, item in value.items())
+    if isinstance(value, dict):  # a None value is an unset one, as in V1EnvVar(name="A")
+        return _string_map(value, values_may_be_none=True)
     return isinstance(value, (list, tuple)) and all(
         (isinstance(item, dict) and isinstance(item.get("name"), str)) or _model(item, "V1EnvVar") for item in value
     )
@@ -107,7 +107,7 @@ RULES: Dict[str, Tuple[Callable[[Any], bool], str, str]] = {
         "pass affinity=k8s.V1Affinity(node_affinity=...) or {'nodeAffinity': {...}}",
     ),
     "node_selector": (
-        _string_map,
+        lambda value: _string_map(value, values_may_be_none=True),  # JSON null decodes as ""
         "the node selector is a dict of label keys to string values",
         "pass node_selector={'cloud.google.com/compute-class': 'Balanced'} (values quoted)",
     ),
@@ -117,7 +117,7 @@ RULES: Dict[str, Tuple[Callable[[Any], bool], str, str]] = {
         "pass labels={'team': 'data'} (values quoted: {'version': '2'})",
     ),
     "annotations": (
-        _string_map,
+        lambda value: _string_map(value, values_may_be_none=True),
         "annotations are a dict of keys to string values",
         "pass annotations={'example.com/owner': 'data-team'} (values quoted)",
     ),

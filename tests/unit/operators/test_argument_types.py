@@ -57,6 +57,8 @@ def test_a_literal_of_the_wrong_type_is_a_dag_import_error(argument: str, value:
         pytest.param("env_vars", {"A": "1"}, id="env-dict"),
         pytest.param("env_vars", [k8s.V1EnvVar(name="A", value="1")], id="env-models"),
         pytest.param("env_vars", [{"name": "A", "value": "1"}], id="env-dicts"),
+        pytest.param("env_vars", {"A": None}, id="env-unset-value"),
+        pytest.param("annotations", {"a": None}, id="annotations-none-value"),
         pytest.param("container_resources", {"requests": {"memory": "1Gi"}}, id="resources-dict"),
         pytest.param("container_resources", k8s.V1ResourceRequirements(requests={"memory": "1Gi"}), id="resources"),
         pytest.param("tolerations", [{"key": "a", "operator": "Exists"}], id="tolerations-dicts"),
