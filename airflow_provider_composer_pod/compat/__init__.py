@@ -195,6 +195,11 @@ def task_timeout(message: str) -> BaseException:
     return _interruption_types()[0](message)
 
 
+def task_terminated(message: str) -> BaseException:
+    """Airflow's ``AirflowTaskTerminated`` (2.7+; before, the ``AirflowException`` 2.6's SIGTERM handler raises)."""
+    return (_interruption_types()[1:] or (_load("airflow.exceptions.AirflowException"),))[0](message)
+
+
 def mask_secret(value: Any) -> None:
     """Register a value with Airflow's secrets masker (imported on first use: it pulls in the logging stack)."""
     _load(f"{_MASKER}.mask_secret")(value)
@@ -384,6 +389,7 @@ __all__ = [
     "mask_secret",
     "redact",
     "task_interruption",
+    "task_terminated",
     "KubernetesHook",
     "KubernetesPodOperator",
     "Secret",

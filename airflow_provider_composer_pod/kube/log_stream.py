@@ -26,6 +26,7 @@ from typing import Any, Callable, Deque, Dict, Iterator, List, Optional, Tuple
 
 from airflow_provider_composer_pod.kube.backoff import backoff_delay
 from airflow_provider_composer_pod.kube.retries import transient_reason
+from airflow_provider_composer_pod.kube.waits import wait
 
 # How many of the container's last lines are kept for the failure message (the operator's ``failure_log_lines``).
 DEFAULT_TAIL_LINES = 20
@@ -181,7 +182,7 @@ class ResumableLog:
         since_seconds: Optional[int] = None,
         idle_timeout: float = 60.0,
         give_up_after: float = 600.0,
-        sleep: Callable[[float], None] = time.sleep,
+        sleep: Callable[[float], None] = wait,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.client = client

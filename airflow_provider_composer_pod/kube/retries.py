@@ -4,9 +4,15 @@ Transient means the API server could not be reached or could not answer for now:
 timeout, HTTP 500, 502, 503 or 504, and 429 (after its ``Retry-After``). Everything else (400, 401, 403, 404, 409,
 422, a TLS failure) fails at once: waiting would not change the answer.
 
-The bound is on the *outage*, not on each call: an :class:`Outage` counts from the first of a run of failures and
-ends at the next success, so a caller that retries on its own (KPO's tenacity decorators do) does not multiply the
-time the user allowed. Each retry logs one line.
+The bound is on the *outage*, not on each attempt: an :class:`Outage` counts from the first of a run of failures and
+ends at the next success of a whole call, so a caller that retries on its own (KPO's tenacity decorators do) does not
+multiply the time the user allowed, and the calls a call makes inside itself (a create's look-up for its pod) do not
+restart the clock when they succeed. Each call is bounded by its own first failure as well. Each retry logs one line.
+
+An HTTP 500 with the same body :data:`IDENTICAL_ANSWERS` times in a row for the same request is the server's answer
+to that request, not an outage: the retrying stops there. (502, 503, 504 and 429 are what proxies and a busy or
+upgrading API server answer, identically, for as long as an outage lasts; they are ridden out to the bound.) The
+waits between attempts end at once when Airflow kills the task (:mod:`.waits`).
 
 :func:`call_with_retries` and :func:`acall_with_retries` are the sync and async entry points; the API clients of
 :mod:`~airflow_provider_composer_pod.kube.api_clients` use them for every call, and triggers or watches can use them
@@ -26,6 +32,7 @@ from typing import Any, Awaitable, Callable, Optional, TypeVar
 
 from airflow_provider_composer_pod.errors import ComposerPodInputError
 from airflow_provider_composer_pod.kube.backoff import backoff_delay
+from airflow_provider_composer_pod.kube.waits import wait as interruptible_wait
 
 T = TypeVar("T")
 log = logging.getLogger(__name__)
@@ -35,6 +42,8 @@ log = logging.getLogger(__name__)
 DEFAULT_API_RETRY_TIMEOUT = 300.0
 MAX_API_RETRY_TIMEOUT = 3600.0
 TRANSIENT_STATUSES = frozenset({429, 500, 502, 503, 504})
+# How many HTTP 500 answers with the same body in a row end the retrying of one request (about 4 to 8 s of backoff).
+IDENTICAL_ANSWERS = 5
 # A websocket (exec) failure reaches the caller as ApiException(status=0) carrying the socket error as its reason.
 _TRANSIENT_SOCKET_WORDS = (
     "connection refused",
@@ -192,6 +201,7 @@ class Outage:
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._since: Optional[float] = None
+        self._calls = threading.local()  # how deep this thread is in calls that share the outage
 
     def failed(self, now: float) -> float:
         """Record a failure at ``now``; how long the outage has lasted."""
@@ -200,7 +210,16 @@ class Outage:
                 self._since = now
             return now - self._since
 
+    def entered(self) -> None:
+        self._calls.depth = getattr(self._calls, "depth", 0) + 1
+
+    def left(self) -> None:
+        self._calls.depth = max(getattr(self._calls, "depth", 1) - 1, 0)
+
     def ended(self) -> None:
+        """A call succeeded: the outage is over, unless the call ran inside another that has not succeeded yet."""
+        if getattr(self._calls, "depth", 0) > 1:
+            return
         with self._lock:
             self._since = None
 
@@ -215,6 +234,9 @@ class _Attempts:
     rng: Callable[[], float]
     retryable: Optional[Callable[[BaseException], bool]]
     count: int = 0
+    first_failure: Optional[float] = None
+    answer: Optional[tuple] = None
+    same_answers: int = 0
 
     def next_delay(self, error: BaseException) -> Optional[float]:
         """Seconds to wait before the next attempt, or None to give up (``error`` is then re-raised)."""
@@ -222,17 +244,31 @@ class _Attempts:
         if reason is None or (self.retryable is not None and not self.retryable(error)):
             return None
         self.count += 1
-        elapsed = self.outage.failed(self.clock())
+        now = self.clock()
+        self.first_failure = now if self.first_failure is None else self.first_failure
+        elapsed = max(self.outage.failed(now), now - self.first_failure)
         remaining = self.policy.timeout - elapsed
         if remaining <= 0:
             if self.policy.timeout > 0:
                 self.logger.warning(
-                    "Kubernetes API %s failed (%s); giving up after %.0f s of failures (api_retry_timeout=%.0f).",
+                    "Kubernetes API %s failed (%s%s); giving up after %.0f s of failures (api_retry_timeout=%.0f).",
                     self.what,
                     reason,
+                    _said(error),
                     elapsed,
                     self.policy.timeout,
                 )
+            return None
+        if self._repeated(error):
+            self.logger.warning(
+                "Kubernetes API %s answered %s with the same body %d times in a row%s; giving up: a server that "
+                "repeats its answer to a request is not in an outage (api_retry_timeout=%.0f was not used up).",
+                self.what,
+                reason,
+                self.same_answers,
+                _said(error),
+                self.policy.timeout,
+            )
             return None
         wait = retry_after(error)
         delay = min(remaining, wait if wait is not None else self.policy.backoff(self.count, self.rng))
@@ -247,6 +283,33 @@ class _Attempts:
         )
         return delay
 
+    def _repeated(self, error: BaseException) -> bool:
+        """Whether this is the :data:`IDENTICAL_ANSWERS`-th HTTP 500 in a row with the same body."""
+        answer = (_status(error), str(getattr(error, "body", None) or ""))
+        if answer[0] != 500:
+            self.answer, self.same_answers = None, 0
+            return False
+        self.same_answers = self.same_answers + 1 if answer == self.answer else 1
+        self.answer = answer
+        return self.same_answers >= IDENTICAL_ANSWERS
+
+
+def _said(error: BaseException) -> str:
+    """What the API server said, from a Status body's message (or the body's start): ``: "..."``, or nothing."""
+    import json
+
+    body = getattr(error, "body", None)
+    if not body:
+        return ""
+    text = body.decode("utf-8", "replace") if isinstance(body, bytes) else str(body)
+    try:
+        decoded = json.loads(text)
+    except ValueError:
+        decoded = None
+    message = decoded.get("message") if isinstance(decoded, dict) else None
+    said = str(message if message else text).strip()
+    return f": {said[:200]!r}" if said else ""
+
 
 def call_with_retries(
     call: Callable[[], T],
@@ -255,7 +318,7 @@ def call_with_retries(
     what: str = "call",
     logger: Any = None,
     outage: Optional[Outage] = None,
-    sleep: Callable[[float], None] = time.sleep,
+    sleep: Callable[[float], None] = interruptible_wait,
     clock: Callable[[], float] = time.monotonic,
     rng: Callable[[], float] = random.random,
     retryable: Optional[Callable[[BaseException], bool]] = None,
@@ -264,19 +327,24 @@ def call_with_retries(
 
     ``retryable`` narrows which transient failures are retried (e.g. :func:`never_delivered` for a request that
     creates something). The last error is re-raised unchanged, so callers' own ``except`` clauses keep working.
+    A kill of the task ends the wait between attempts (:func:`.waits.wait` raises Airflow's termination).
     """
     attempts = _Attempts(policy, what, logger or log, outage or Outage(), clock, rng, retryable)
-    while True:
-        try:
-            result = call()
-        except Exception as error:
-            delay = attempts.next_delay(error)
-            if delay is None:
-                raise
-            sleep(delay)
-            continue
-        attempts.outage.ended()
-        return result
+    attempts.outage.entered()
+    try:
+        while True:
+            try:
+                result = call()
+            except Exception as error:
+                delay = attempts.next_delay(error)
+                if delay is None:
+                    raise
+                sleep(delay)
+                continue
+            attempts.outage.ended()
+            return result
+    finally:
+        attempts.outage.left()
 
 
 async def acall_with_retries(
@@ -307,6 +375,7 @@ async def acall_with_retries(
 
 __all__ = [
     "DEFAULT_API_RETRY_TIMEOUT",
+    "IDENTICAL_ANSWERS",
     "MAX_API_RETRY_TIMEOUT",
     "NO_RETRIES",
     "Outage",

@@ -36,6 +36,7 @@ from airflow_provider_composer_pod.kube.log_stream import (
 from airflow_provider_composer_pod.kube.retries import RetryPolicy, retry_policy
 from airflow_provider_composer_pod.kube.seams import wrapped
 from airflow_provider_composer_pod.kube.teardown import delete_pods
+from airflow_provider_composer_pod.kube.waits import allow_waits, stop_waits
 from airflow_provider_composer_pod.operators.failures import (
     after_preflight,
     check_deferral_timeout,
@@ -49,6 +50,7 @@ from airflow_provider_composer_pod.operators.failures import (
 from airflow_provider_composer_pod.operators.run_state import RunState
 from airflow_provider_composer_pod.startup.deadline import backstop, execution_deadline
 from airflow_provider_composer_pod.startup.wait import failing_fast_on_config_error
+from airflow_provider_composer_pod.validation.arguments import check_literal_arguments, check_task_arguments
 from airflow_provider_composer_pod.validation.pod_fields import rejection, unreadable_template
 from airflow_provider_composer_pod.validation.preflight import (
     check_literals,
@@ -133,13 +135,14 @@ class ComposerPodOperator(KubernetesPodOperator):
         startup_wait: Optional[str] = None,
         **kwargs: Any,
     ) -> None:
+        arguments = translate_arguments(kwargs)  # arguments of any provider era, in the installed provider's words
+        check_literal_arguments(type(self), name, arguments)  # types, before KPO converts any (issue 19)
         super().__init__(
             task_id=task_id,
             name=name_argument(task_id, name, kwargs),
             kubernetes_conn_id=kubernetes_conn_id,
             startup_timeout_seconds=startup_timeout_seconds,
-            # Arguments of any provider era, in the installed provider's words (compat/legacy).
-            **{**STARTUP_CHECK_DEFAULTS, **translate_arguments(kwargs)},
+            **{**STARTUP_CHECK_DEFAULTS, **arguments},
         )
         # Defaults live on the class: each instance attribute costs an Airflow __setattr__ on every DAG parse.
         if composer_generation is not None:
@@ -198,8 +201,8 @@ class ComposerPodOperator(KubernetesPodOperator):
 
     @cached_property
     def _incluster_namespace(self) -> Optional[str]:
-        # Where KPO (5.0+) falls back to the worker's own namespace, which on Composer is Airflow's, not the one for
-        # user pods: the Composer generation's. An argument, a pod template or the connection still wins.
+        # Where KPO (5.0+) falls back to the worker's namespace (Airflow's, on Composer): the generation's for user
+        # pods. An argument, a pod template or the connection still wins.
         return self.composer_connection.environment.default_namespace
 
     @cached_property
@@ -220,6 +223,7 @@ class ComposerPodOperator(KubernetesPodOperator):
     def execute(self, context: Context) -> Any:
         if self.run_state.startup_event is None:  # not resuming after startup_wait="defer": a new execution
             self.__dict__["_run_state"] = RunState()
+        allow_waits()  # a process that ran a killed task before (dag.test()) starts this one afresh
         self._settle_config()
         self.api_retry_policy  # noqa: B018 - a bad api_retry_timeout fails here, before any pod exists
         self.run_state.execution_deadline = execution_deadline(self, context)
@@ -242,6 +246,7 @@ class ComposerPodOperator(KubernetesPodOperator):
         return self.execute(context)
 
     def build_pod_request_obj(self, *args: Any, **kwargs: Any) -> Any:
+        check_task_arguments(self)  # the rendered values' types, before KPO's models take them as they are
         try:
             pod = super().build_pod_request_obj(*args, **kwargs)
         except ConfigException as error:  # KPO asks its hook whether it runs in a cluster, which loads the config
@@ -257,12 +262,9 @@ class ComposerPodOperator(KubernetesPodOperator):
         return pod
 
     def get_or_create_pod(self, pod_request_obj: Any, context: Context, *args: Any, **kwargs: Any) -> Any:
-        if (
-            self.run_state.startup_event is not None
-        ):  # resumed after startup_wait="defer": the trigger's pod, checked already
-            return self.client.read_namespaced_pod(
-                self.run_state.startup_event["name"], self.run_state.startup_event["namespace"]
-            )
+        event = self.run_state.startup_event  # set when resumed after startup_wait="defer": the trigger's pod
+        if event is not None:
+            return self.client.read_namespaced_pod(event["name"], event["namespace"])
         self.run_state.created_at = time.time()
         try:
             # The pre-flight runs where KPO creates the pod, not where it reattaches to this try's existing one.
@@ -291,9 +293,8 @@ class ComposerPodOperator(KubernetesPodOperator):
             trigger = startup_trigger(self, pod, self.run_state.created_at)
             self.run_state.deferring_startup = True  # KPO's cleanup runs on the way out; the pod must live on
             self.defer(trigger=trigger, method_name=RESUME_METHOD)
-        # Blocking: KPO's own wait and its one budget, then the startup told as the deferred wait tells it, with the
-        # same advice when the pod did not start. Second line of defence after the pre-flight: a Secret deleted (or a
-        # key removed) after the check leaves the pod in CreateContainerConfigError, which fails the wait at once.
+        # Blocking: KPO's wait and budget, then the startup told as the deferred wait tells it. After the pre-flight, a
+        # Secret (or key) removed leaves the pod in CreateContainerConfigError, which fails the wait at once.
         from airflow_provider_composer_pod.operators.deferral import startup_event
 
         try:
@@ -329,9 +330,8 @@ class ComposerPodOperator(KubernetesPodOperator):
             delete_after_failed_deferral(self, context, getattr(ti, "next_kwargs", None))
         return super().pre_execute(context)
 
-    # deferrable=True resumes in KPO's trigger_reentry (8.x+) or execute_complete (5.2 to 7.x). Our trigger's
-    # execution_timeout becomes Airflow's timeout; after its startup failure, KPO's cleanup would replace the advice
-    # with "returned a failure": keep it for our cleanup.
+    # deferrable=True resumes in KPO's trigger_reentry (8.x+) or execute_complete (5.2 to 7.x). Our trigger's timeout
+    # becomes Airflow's; after its startup failure, keep the advice that KPO's cleanup would replace with its own.
     def trigger_reentry(self, context: Context, event: Dict[str, Any]) -> Any:
         read_trigger_event(self, context, event)
         return super().trigger_reentry(context, event)  # type: ignore[misc]
@@ -342,7 +342,8 @@ class ComposerPodOperator(KubernetesPodOperator):
 
     def on_kill(self) -> None:
         # Airflow kills the task (a user, "mark failed", SIGTERM): KPO deletes self.pod, which it knows only once the
-        # create has answered; before that, the pod is found by this try's labels.
+        # create has answered; before that, the pod is found by this try's labels. Retry waits end at once.
+        stop_waits()
         self.run_state.kill_requested = True
         if self.run_state.deleted_pods:  # execution_timeout: cleanup deleted it already
             return
@@ -389,8 +390,7 @@ class ComposerPodOperator(KubernetesPodOperator):
                 return None  # Airflow's timeout or kill goes on, not KPO's "returned a failure"
             raise failure_error(self, str(error), facts or FailureFacts(pod=remote_pod), remote_pod) from None
         except Exception as error:
-            # Providers 7.x to 9.x read the pod again in cleanup: one deleted under the task (preempted, removed by
-            # someone) fails there with the client's 404 instead of an explanation.
+            # Providers 7.x to 9.x read the pod again in cleanup: one deleted under the task fails there with a 404.
             if getattr(error, "status", None) != 404 or interruption is not None or self.run_state.kill_requested:
                 raise
             if self.run_state.startup_failure is not None:

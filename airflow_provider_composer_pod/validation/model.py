@@ -114,22 +114,28 @@ def operator_view(task: Any) -> PodView:
 
     base = resources_of(getattr(task, RESOURCES_ATTRIBUTE, None))
     base.name = str(base_container_name(task))
+    selector = getattr(task, "node_selector", None)  # a template string is checked once rendered
     return PodView(
         namespace=getattr(task, "namespace", None),
         service_account_name=getattr(task, "service_account_name", None),
         affinity=getattr(task, "affinity", None),
-        node_selector=dict(getattr(task, "node_selector", None) or {}),
+        node_selector=dict(selector) if isinstance(selector, dict) else {},
         containers=[base],
         pod=operator_pod(task, base.name),
     )
+
+
+def _literal(value: Any) -> Any:
+    """A template field's value, or None while it is a template string (checked once rendered)."""
+    return None if isinstance(value, str) else value
 
 
 def operator_pod(task: Any, base_name: str) -> Optional[Dict[str, Any]]:
     """The literal arguments of a KPO that Autopilot's security rules read, in a pod's (API) shape; None when the task
     gives none of them (the common case, and DAG parsing is hot)."""
     context = getattr(task, "container_security_context", None)
-    ports, mounts = getattr(task, "ports", None), getattr(task, "volume_mounts", None)
-    host_network, volumes = getattr(task, "hostnetwork", None), getattr(task, "volumes", None)
+    ports, mounts = getattr(task, "ports", None), _literal(getattr(task, "volume_mounts", None))
+    host_network, volumes = getattr(task, "hostnetwork", None), _literal(getattr(task, "volumes", None))
     init_containers = getattr(task, "init_containers", None)
     if not any((context, ports, mounts, host_network, volumes, init_containers)):
         return None

@@ -5,6 +5,7 @@ kubectl (client-go) only sends bearer tokens over TLS, so these tests use an HTT
 
 from __future__ import annotations
 
+import base64
 import os
 import shutil
 import subprocess
@@ -75,3 +76,32 @@ def test_kubectl_get_secrets_and_wide_pods(k8s_emulator: Any, core: Any, make_po
     assert "NODE" in pods.stdout.splitlines()[0]
     assert missing.returncode == 1
     assert 'Error from server (NotFound): pods "nope" not found' in missing.stderr
+
+
+def test_kubectl_create_secret_and_configmap_in_protobuf(k8s_emulator: Any) -> None:
+    # kubectl 1.32 sends these as application/vnd.kubernetes.protobuf, whatever discovery says (issue 19).
+    secret = _kubectl(
+        k8s_emulator, "create", "secret", "generic", "db", "--from-literal", "user=u", "--from-literal", "pw=p w"
+    )
+    registry = _kubectl(
+        k8s_emulator,
+        "create",
+        "secret",
+        "docker-registry",
+        "reg",
+        "--docker-server=x.io",
+        "--docker-username=u",
+        "--docker-password=p",
+    )
+    config_map = _kubectl(k8s_emulator, "create", "configmap", "settings", "--from-literal", "mode=fast", "-n", NS)
+
+    assert (secret.returncode, secret.stdout.strip()) == (0, "secret/db created"), secret.stderr
+    assert registry.returncode == 0, registry.stderr
+    assert config_map.returncode == 0, config_map.stderr
+    posts = k8s_emulator.requests(method="POST", path_contains="/secrets")
+    assert posts[0].content_type == "application/vnd.kubernetes.protobuf"
+    stored = k8s_emulator.get("secrets", "db", NS)
+    assert stored["data"] == {"user": base64.b64encode(b"u").decode(), "pw": base64.b64encode(b"p w").decode()}
+    assert stored["type"] == "Opaque"
+    assert k8s_emulator.get("secrets", "reg", NS)["type"] == "kubernetes.io/dockerconfigjson"
+    assert k8s_emulator.get("configmaps", "settings", NS)["data"] == {"mode": "fast"}

@@ -120,6 +120,33 @@ manifest_inputs = st.fixed_dictionaries(
     optional={"namespace": name_like},
 )
 
+# Issue 19: a value of the wrong type for each argument KPO passes into the client's models as it is.
+TYPED_ARGUMENTS = (
+    "cmds",
+    "arguments",
+    "env_vars",
+    "container_resources",
+    "volumes",
+    "volume_mounts",
+    "tolerations",
+    "affinity",
+    "node_selector",
+    "labels",
+    "annotations",
+    "name",
+    "image_pull_secrets",
+    "ports",
+)
+scalar = st.one_of(st.integers(1, 10**6), st.floats(0.5, 1e6), st.just(True), st.builds(object))
+any_type = st.one_of(
+    scalar,
+    junk.filter(bool),
+    st.lists(scalar | junk, min_size=1, max_size=2),
+    st.dictionaries(junk, scalar | junk, min_size=1, max_size=2),
+    st.sampled_from(["echo hi", "4Gi", "A=1", "My_Pod!!", "a=b"]),
+    st.builds(lambda items: items, st.lists(st.sampled_from(["A=1", "s", "80"]), min_size=1, max_size=2)),
+)
+
 OUTCOMES: Counter = Counter()
 
 
@@ -222,6 +249,60 @@ def test_manifests_applied_with_the_hook(k8s_emulator, connection, manifest):
                 hook.core_v1_client.api_client.close()
 
     _check(k8s_emulator, apply, "manifest")
+
+
+def _rejected_at_once(argument: str, attempt: Any) -> Optional[ComposerPodInputError]:
+    try:
+        attempt()
+    except ComposerPodInputError as error:
+        return error
+    except Exception as error:  # another typed error is fine (a valid type, a bad value): never a client traceback
+        assert_clear_error(error)
+    return None
+
+
+@settings(
+    max_examples=EXAMPLES, deadline=None, suppress_health_check=list(HealthCheck), database=None, derandomize=True
+)
+@given(argument=st.sampled_from(TYPED_ARGUMENTS), value=any_type)
+def test_wrong_types_fail_before_any_pod_as_literals_and_after_rendering(k8s_emulator, connection, argument, value):
+    from airflow import DAG
+
+    from airflow_provider_composer_pod.validation.arguments import RULES
+
+    k8s_emulator.clear_scenarios()
+    k8s_emulator.scenario(image="*", unschedulable_for=math.inf)
+    connection({})
+    wrong = isinstance(value, (int, float, bool)) or type(value) is object or not RULES[argument][0](value)
+
+    # as a literal, at construction (DAG parse)
+    def construct() -> Any:
+        with DAG("fuzz-types", start_date=datetime(2024, 1, 1), schedule=None):
+            return ComposerPodOperator(task_id="t", image="busybox", **{argument: value})
+
+    parsed = _rejected_at_once(argument, construct)
+    # as a rendered template (the value a template rendered to), right before the pod is built
+    task = ComposerPodOperator(task_id="t", image="busybox")
+    setattr(task, "container_resources" if argument == "container_resources" else argument, value)
+    emulator_requests = len(k8s_emulator.requests())
+    rendered = _rejected_at_once(argument, lambda: task.build_pod_request_obj({}))
+
+    # A string with Jinja in a template field is a template: Airflow renders it first, so only its rendered value is
+    # checked.
+    template = (
+        argument in ComposerPodOperator.template_fields and isinstance(value, str) and ("{{" in value or "{%" in value)
+    )
+    if wrong:
+        assert parsed is None or not template
+        for error in (rendered,) if template else (parsed, rendered):
+            assert error is not None, (argument, value)
+            assert error.parameter == argument
+            assert error.value is value  # the value it got, quoted in the message
+            assert f"{argument}=" in str(error)
+            assert "Fix: " in str(error)
+        assert len(k8s_emulator.requests()) == emulator_requests  # nothing sent: no pod
+    OUTCOMES[f"argument type {'rejected' if wrong else 'valid (left to the other checks)'}"] += 1
+    assert created_pods(k8s_emulator) == []
 
 
 def test_zz_fuzz_summary(capsys):

@@ -182,7 +182,14 @@ def method_not_allowed() -> ApiError:
     return ApiError(405, "MethodNotAllowed", "the server does not allow this method on the requested resource")
 
 
-def unsupported_media_type(content_type: str) -> ApiError:
+def unsupported_media_type(content_type: str, hint: str = "") -> ApiError:
+    if hint:  # a body, not a patch, in a format the emulator does not read: what it does read
+        return ApiError(
+            415,
+            "UnsupportedMediaType",
+            "the body of the request was in an unknown format - accepted media types include: application/json, "
+            f"application/yaml ({hint})",
+        )
     return ApiError(
         415,
         "UnsupportedMediaType",

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from typing import Any, Callable, Dict, FrozenSet, List, Optional, Tuple
 
 from airflow_provider_composer_pod.testing.apiserver import validation
+from airflow_provider_composer_pod.testing.apiserver.decoding import decode_error
 from airflow_provider_composer_pod.testing.apiserver.errors import bad_request, invalid
 
 _META_FIELDS = frozenset({"metadata.name", "metadata.namespace"})
@@ -227,7 +228,8 @@ def default_secret(secret: Dict[str, Any]) -> None:
         secret["data"] = data
         for key, value in string_data.items():
             data[key] = base64.b64encode(str(value).encode("utf-8")).decode("ascii")
-    secret.setdefault("type", "Opaque")
+    if not secret.get("type"):  # SetDefaults_Secret: unset or empty is Opaque
+        secret["type"] = "Opaque"
 
 
 def default_config_map(config_map: Dict[str, Any]) -> None:
@@ -262,7 +264,10 @@ DEFAULTERS: Dict[str, Callable[[Dict[str, Any]], None]] = {
 
 
 def prepare(resource: Resource, obj: Dict[str, Any]) -> Dict[str, Any]:
-    """Default then validate a body on create or update; returns a copy the store may keep."""
+    """Decode, default then validate a body on create or update; returns a copy the store may keep."""
+    undecodable = decode_error(resource.kind, obj)
+    if undecodable is not None:
+        raise undecodable
     obj = copy.deepcopy(obj)
     if not isinstance(obj.get("metadata"), dict):
         obj["metadata"] = {}

@@ -9,7 +9,7 @@ from typing import Any, Dict, Optional, Tuple
 import yaml
 from aiohttp import web
 
-from airflow_provider_composer_pod.testing.apiserver import errors
+from airflow_provider_composer_pod.testing.apiserver import errors, protobuf
 from airflow_provider_composer_pod.testing.apiserver.resources import Resource, lookup
 from airflow_provider_composer_pod.testing.apiserver.selectors import parse_field_selector, parse_label_selector
 from airflow_provider_composer_pod.testing.apiserver.store import Obj
@@ -101,7 +101,13 @@ async def read_body(request: web.Request) -> Any:
         return {}
     content_type = request.headers.get("Content-Type", "application/json")
     if "protobuf" in content_type:
-        raise errors.unsupported_media_type(content_type)
+        try:
+            obj = protobuf.decode(raw)
+        except (protobuf.ProtobufError, UnicodeDecodeError) as exc:
+            raise errors.bad_request(f"the protobuf body could not be read: {exc}") from None
+        if obj is None:
+            raise errors.unsupported_media_type(content_type, hint=protobuf.HINT)
+        return obj
     try:
         if "yaml" in content_type:
             return yaml.safe_load(raw.decode("utf-8"))

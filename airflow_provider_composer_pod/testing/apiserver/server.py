@@ -13,6 +13,7 @@ from typing import Any, Callable, Dict, List, Optional, Set
 from aiohttp import web
 
 from airflow_provider_composer_pod.testing.apiserver import discovery, errors
+from airflow_provider_composer_pod.testing.apiserver.decoding import decode_error
 from airflow_provider_composer_pod.testing.apiserver.deletes import DeleteHandlers
 from airflow_provider_composer_pod.testing.apiserver.events_v1 import to_events_v1
 from airflow_provider_composer_pod.testing.apiserver.exec_ws import handle_exec, pick_container
@@ -141,6 +142,8 @@ class ApiServer(ReadHandlers, DeleteHandlers):
                 raise errors.forbidden(user, verb, record.resource, route.name, route.namespace, route.resource.group)
         if request.method in ("POST", "PUT", "PATCH") and route.subresource != "exec":
             record.body = await read_body(request)
+            if not isinstance(record.body, dict) and request.method in ("POST", "PUT"):
+                raise decode_error(route.resource.kind, record.body) or errors.bad_request("not an object")
         outage = self.faults.take_outage(request.method, request.path, lambda: self._pod_phase(route))
         if outage is not None:
             return await self._drop(request, route, watch, record, outage)

@@ -94,8 +94,48 @@ def metadata_errors(obj: Dict[str, Any], name_check: str = "subdomain") -> List[
     return errors
 
 
+_SUFFIXES = {"": 1.0, "m": 1e-3, "k": 1e3, "M": 1e6, "G": 1e9, "T": 1e12, "P": 1e15, "E": 1e18}
+_SUFFIXES.update({f"{p}i": 1024.0**n for n, p in enumerate("KMGTPE", start=1)})
+_QUANTITY_PARTS = re.compile(r"^([+-]?[0-9.]+)([eE][-+]?[0-9]+|[a-zA-Z]*)$")
+
+
+def _quantity(value: Any) -> Any:
+    """A decoded quantity's size (decoding has checked its form), or None for a form this emulator does not size."""
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return float(value)
+    match = _QUANTITY_PARTS.match(str(value))
+    if match is None:
+        return None
+    number, suffix = match.groups()
+    try:
+        return float(number + suffix) if suffix[:1] in ("e", "E") else float(number) * _SUFFIXES[suffix]
+    except (KeyError, ValueError):
+        return None
+
+
+def _resources_errors(path: str, resources: Dict[str, Any]) -> List[Dict[str, str]]:
+    """``ValidateResourceRequirements``: no negative quantity, and no request above its limit."""
+    errors = []
+    requests, limits = resources.get("requests") or {}, resources.get("limits") or {}
+    for kind, quantities in (("limits", limits), ("requests", requests)):
+        for name, value in quantities.items():
+            size = _quantity(value)
+            if size is not None and size < 0:
+                errors.append(field_invalid(f"{path}.{kind}[{name}]", value, "must be greater than or equal to 0"))
+    for name, value in requests.items():
+        request, limit = _quantity(value), _quantity(limits.get(name)) if name in limits else None
+        if request is not None and limit is not None and request > limit:
+            errors.append(
+                field_invalid(
+                    path + ".requests", value, f"must be less than or equal to {name} limit of {limits[name]}"
+                )
+            )
+    return errors
+
+
 def _container_errors(path: str, container: Dict[str, Any], volumes: List[str]) -> List[Dict[str, str]]:
     errors = label_name_errors(path + ".name", container.get("name"))
+    errors.extend(_resources_errors(path + ".resources", container.get("resources") or {}))
     if not container.get("image"):
         errors.append(field_required(path + ".image"))
     for i, env in enumerate(container.get("env") or []):

@@ -111,3 +111,17 @@ def test_execution_timeout_deletes_the_pod_whatever_on_finish_action_says(k8s_em
     assert "the task was interrupted (AirflowTaskTimeout)" in log
     assert "returned a failure" not in log  # Airflow's timeout is the error, not KPO's pod failure
     wait_for(lambda: k8s_emulator.list("pods", NAMESPACE) == [], 10, "no pod left")
+
+
+def test_sigterm_during_a_retry_wait_stops_the_task_at_once(k8s_emulator, worker, secret):
+    # The pre-flight's Secret read gets 503s for as long as api_retry_timeout (300 s) would ride them out: only the
+    # kill can end the task before that. Airflow 3's SIGTERM handler calls on_kill and returns; the wait must break.
+    k8s_emulator.faults.fail_requests(count=1_000_000, status=503, method="GET", path=r"/secrets/reliability-secret$")
+    task = worker("reliability_killed")
+    wait_for(lambda: len(k8s_emulator.requests(method="GET", path_contains="/secrets/")) >= 2, 90, "a retry")
+
+    task.signal(signal.SIGTERM)
+    task.process.wait(timeout=60)  # a hang guard: without the fix the task retries for the rest of 300 s
+
+    assert "Task killed while waiting to retry a Kubernetes API call" in task.log
+    assert created_pods(k8s_emulator) == []
