@@ -9,7 +9,7 @@ from datetime import datetime, timezone
 import pytest
 
 from airflow_provider_composer_pod.compat import AIRFLOW_3, KubernetesPodOperator
-from airflow_provider_composer_pod.testing.demo.guide import prepare_guide_examples
+from airflow_provider_composer_pod.testing.harness.guide import prepare_guide_examples
 from tests.integration.conftest import created_pods, delete_once_a_pod_is_created, pod_logged
 
 pytestmark = pytest.mark.e2e
