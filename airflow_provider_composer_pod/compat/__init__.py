@@ -166,7 +166,7 @@ def prepare_thread_for_execute() -> None:
         state.callers = {}
 
 
-_MASKER = "airflow.sdk.log" if AIRFLOW_3 else "airflow.utils.log.secrets_masker"
+MASKER_MODULE = "airflow.sdk.log" if AIRFLOW_3 else "airflow.utils.log.secrets_masker"
 
 # Airflow 3 deprecates airflow.exceptions.AirflowSkipException in favour of the Task SDK's.
 AirflowSkipException: Any = _load(
@@ -202,12 +202,12 @@ def task_terminated(message: str) -> BaseException:
 
 def mask_secret(value: Any) -> None:
     """Register a value with Airflow's secrets masker (imported on first use: it pulls in the logging stack)."""
-    _load(f"{_MASKER}.mask_secret")(value)
+    _load(f"{MASKER_MODULE}.mask_secret")(value)
 
 
 def redact(value: Any) -> Any:
     """What Airflow's secrets masker makes of ``value`` (registered secrets become ``***``)."""
-    return _load(f"{_MASKER}.redact")(value)
+    return _load(f"{MASKER_MODULE}.redact")(value)
 
 
 def _accepted_arguments(cls: Any) -> frozenset:
@@ -319,60 +319,6 @@ def is_deferrable(task: Any) -> bool:
     return bool(getattr(task, "deferrable", False))
 
 
-def trigger_has_on_kill() -> bool:
-    """Airflow 3.3+ calls ``BaseTrigger.on_kill()`` when a user kills a deferred task (and never on a triggerer
-    restart); before, a trigger's ``cleanup()`` must tell the two apart from the task instance's state."""
-    from airflow.triggers.base import BaseTrigger
-
-    return "on_kill" in vars(BaseTrigger)
-
-
-def _task_state_sync(task_instance: Any) -> Any:
-    if AIRFLOW_3:  # the triggerer has no database session: ask the API server through the Task SDK
-        from airflow.sdk.execution_time.task_runner import RuntimeTaskInstance
-
-        states = RuntimeTaskInstance.get_task_states(
-            dag_id=task_instance.dag_id,
-            task_ids=[task_instance.task_id],
-            run_ids=[task_instance.run_id],
-            map_index=task_instance.map_index,
-        )
-        key = task_instance.task_id
-        if task_instance.map_index is not None and task_instance.map_index >= 0:
-            key = f"{key}_{task_instance.map_index}"
-        return (states.get(task_instance.run_id) or {}).get(key)
-    from airflow.models.taskinstance import TaskInstance
-    from airflow.utils.session import create_session
-
-    with create_session() as session:
-        return (
-            session.query(TaskInstance.state)
-            .filter(
-                TaskInstance.dag_id == task_instance.dag_id,
-                TaskInstance.task_id == task_instance.task_id,
-                TaskInstance.run_id == task_instance.run_id,
-                TaskInstance.map_index == task_instance.map_index,
-            )
-            .scalar()
-        )
-
-
-async def task_state(task_instance: Any) -> Any:
-    """The deferred task's current state, looked up off the event loop (None if the task instance is gone)."""
-    import asyncio
-
-    return await asyncio.get_running_loop().run_in_executor(None, _task_state_sync, task_instance)
-
-
-def dag_test_runs_triggers() -> bool:
-    """``dag.test()`` runs a deferred task's trigger inline from Airflow 2.8; before, it waits for a triggerer."""
-    if AIRFLOW_3:
-        return True
-    import airflow.models.dag as dag_module
-
-    return hasattr(dag_module, "_run_inline_trigger")
-
-
 # Also importable, loaded on first use: KubernetesPodTrigger and AsyncKubernetesHook (None where the provider has none).
 __all__ = [
     "AIRFLOW_3",
@@ -394,11 +340,8 @@ __all__ = [
     "KubernetesPodOperator",
     "Secret",
     "hook_connection_kwargs",
-    "dag_test_runs_triggers",
     "on_kill_action",
-    "task_state",
     "translate_arguments",
     "trigger_event_extras",
-    "trigger_has_on_kill",
     "k8s",
 ]

@@ -13,7 +13,7 @@ from typing import Any, AsyncIterator, Dict, Optional
 
 from airflow.triggers.base import BaseTrigger, TriggerEvent
 
-from airflow_provider_composer_pod import compat
+from airflow_provider_composer_pod.compat import triggerer
 from airflow_provider_composer_pod.kube.cluster import ClusterConnection, delete_pod
 from airflow_provider_composer_pod.startup.deadline import expire, within
 from airflow_provider_composer_pod.startup.pod_watch import PodWatchRefusedError
@@ -127,10 +127,10 @@ async def delete_killed_pod(trigger: Any, connection: ClusterConnection, action:
 async def delete_if_task_killed(trigger: Any, connection: ClusterConnection, action: str, grace: Optional[int]) -> None:
     """Before Airflow 3.3 a trigger's ``cleanup()`` is the only hook on a kill; it also runs on a triggerer restart,
     which leaves the task deferred and its pod running. So delete only when the task is no longer deferred."""
-    if action != "delete_pod" or compat.trigger_has_on_kill():
+    if action != "delete_pod" or triggerer.trigger_has_on_kill():
         return
     try:
-        state = await compat.task_state(trigger.task_instance)
+        state = await triggerer.task_state(trigger.task_instance)
     except Exception:
         trigger.log.warning("Could not read the task's state; leaving pod %s alone.", trigger.pod_name, exc_info=True)
         return

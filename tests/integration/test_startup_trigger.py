@@ -14,6 +14,7 @@ from typing import Any, Dict, List
 import pytest
 
 from airflow_provider_composer_pod import compat
+from airflow_provider_composer_pod.compat import triggerer
 from airflow_provider_composer_pod.hooks.composer_pod import ComposerPodHook
 from airflow_provider_composer_pod.startup.pod_watch import POD_SELECTOR, pod_watches
 from airflow_provider_composer_pod.startup.story import describe_startup, startup_advice
@@ -245,7 +246,7 @@ async def test_a_killed_task_deletes_its_pod(k8s_emulator, cluster, airflow_db):
     with pytest.raises(asyncio.CancelledError):
         await task
     await trigger.cleanup()
-    if compat.trigger_has_on_kill():  # Airflow 3.3+: cleanup() never deletes (a restart runs it too), on_kill does
+    if triggerer.trigger_has_on_kill():  # Airflow 3.3+: cleanup() never deletes (a restart runs it too), on_kill does
         assert k8s_emulator.requests(method="DELETE") == []
         await trigger.on_kill()
 

@@ -20,6 +20,7 @@ from typing import Any, Callable, Dict
 import pytest
 
 from airflow_provider_composer_pod import compat
+from airflow_provider_composer_pod.compat import triggerer
 from tests.conftest import merged_log
 from tests.integration.conftest import DagResult, latest_run
 
@@ -194,7 +195,7 @@ def run_deferring_dag(airflow_db: str, capfd: Any, caplog: Any, monkeypatch: Any
             if compat.AIRFLOW_3 and triggerer_down:
                 monkeypatch.setattr("airflow.sdk.definitions.dag._run_task", _run_task_with_no_triggerer)
                 dag_run = dag.test()
-            elif compat.dag_test_runs_triggers() and not triggerer_down and not _times_out(dag):
+            elif triggerer.dag_test_runs_triggers() and not triggerer_down and not _times_out(dag):
                 dag_run = dag.test() or latest_run(dag_id)
             else:
                 dag_run = _test_with_inline_triggers(dag, triggerer_down)
