@@ -26,6 +26,10 @@ _PLACEHOLDERS = {
     "cluster_context": "the kube config's current context",
     "composer_generation": "auto, 1, 2 or 3",
     "api_retry_timeout": "300",
+    "project": "GCP_PROJECT on Composer",
+    "location": "COMPOSER_LOCATION on Composer",
+    "environment": "COMPOSER_ENVIRONMENT on Composer",
+    "composer_api_endpoint": "https://composer.googleapis.com",
     "extra": '{"xcom_sidecar_container_image": "alpine"}',
 }
 
@@ -88,6 +92,12 @@ class ComposerPodHook(KubernetesHook):
                 description="the cluster supports Pod bursting (GKE 1.30.2-gke.1394000+, cgroupv2)",
             ),
             "api_retry_timeout": StringField(lazy_gettext("API retry timeout (s)"), widget=BS3TextFieldWidget()),
+            "project": StringField(lazy_gettext("Composer 3: project"), widget=BS3TextFieldWidget()),
+            "location": StringField(lazy_gettext("Composer 3: location"), widget=BS3TextFieldWidget()),
+            "environment": StringField(lazy_gettext("Composer 3: environment"), widget=BS3TextFieldWidget()),
+            "composer_api_endpoint": StringField(
+                lazy_gettext("Composer 3: Composer API endpoint"), widget=BS3TextFieldWidget()
+            ),
         }
 
     @classmethod
