@@ -39,10 +39,7 @@ def wait_for(read: Any, timeout: float = 30.0) -> Any:
 
 
 def _kube_secret(k8s_emulator: Any, name: str) -> Any:
-    try:
-        return k8s_emulator.get("secrets", name, NAMESPACE)
-    except Exception:  # not there (yet)
-        return None
+    return k8s_emulator.get("secrets", name, NAMESPACE)  # None until synced
 
 
 def test_secret_round_trip_through_the_composer_api(composer3: Any, k8s_emulator: Any) -> None:
@@ -80,10 +77,7 @@ def test_config_map_round_trip_keeps_its_data(composer3: Any, k8s_emulator: Any)
 
 
 def _kube_config_map(k8s_emulator: Any, name: str) -> Any:
-    try:
-        return k8s_emulator.get("configmaps", name, NAMESPACE)
-    except Exception:
-        return None
+    return k8s_emulator.get("configmaps", name, NAMESPACE)
 
 
 def test_connection_fields_name_the_environment(composer3: Any, monkeypatch: pytest.MonkeyPatch) -> None:
