@@ -38,6 +38,8 @@ def _call(kind: str, verb: str, connection: Any, *args: Any) -> Any:
         raise ComposerPodInputError.from_message(str(error)) from None
     except ComposerApiError as error:
         raise ComposerPodObjectError(str(error)) from None
+    finally:
+        client.close()
 
 
 def _check_namespace(kind: str, name: str, namespace: Optional[str]) -> None:
@@ -111,9 +113,15 @@ def composer_keys(connection: Any) -> Callable[[str, str], Optional[List[str]]]:
 
     def read(kind: str, name: str) -> Optional[List[str]]:
         try:
-            found = getattr(composer_client(connection), f"get_{_METHOD[kind]}")(name)
-        except (ComposerApiError, ComposerApiInputError, ComposerPodInputError) as error:
+            client = composer_client(connection)
+        except ComposerPodInputError as error:  # which environment cannot be told
             raise PermissionError(str(error)) from None
+        try:
+            found = getattr(client, f"get_{_METHOD[kind]}")(name)
+        except (ComposerApiError, ComposerApiInputError) as error:
+            raise PermissionError(str(error)) from None
+        finally:
+            client.close()
         return None if found is None else list(found.keys)
 
     return read
