@@ -8,8 +8,8 @@ messages is UNCONFIRMED (research section 3); we only quote them.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
-from typing import Any, Optional
+from dataclasses import dataclass, field
+from typing import Any, Optional, Tuple
 
 from airflow_provider_composer_pod.composer_api.errors import ComposerApiError
 from airflow_provider_composer_pod.composer_api.kinds import Kind, gcloud_command
@@ -39,6 +39,8 @@ class Call:
     verb: str  # create, update, get, list, delete
     environment: EnvironmentRef
     name: str = ""
+    # A Secret's values (and their base64) as sent: blanked out of whatever the server's message quotes.
+    hidden: Tuple[str, ...] = field(default=(), repr=False)
 
     @property
     def permission(self) -> str:
@@ -56,8 +58,11 @@ class Call:
         return f"{self.verb} of {self.kind.label}s in environment {self.environment.name}"
 
 
-def _one_line(text: Any) -> str:
-    line = re.sub(r"\s+", " ", str(text or "")).strip()
+def _one_line(text: Any, hidden: Tuple[str, ...] = ()) -> str:
+    line = str(text or "")
+    for value in sorted(hidden, key=len, reverse=True):
+        line = line.replace(value, "***")
+    line = re.sub(r"\s+", " ", line).strip()
     return line if len(line) <= _MESSAGE_LIMIT else line[: _MESSAGE_LIMIT - 3] + "..."
 
 
@@ -89,7 +94,7 @@ def from_response(call: Call, status: int, payload: Any) -> ComposerApiError:
     error = payload.get("error") if isinstance(payload, dict) else None
     error = error if isinstance(error, dict) else {}
     reason = str(error.get("status") or _STATUS_BY_HTTP.get(status, "UNKNOWN"))
-    api_message = _one_line(error.get("message")) or f"HTTP {status}"
+    api_message = _one_line(error.get("message"), call.hidden) or f"HTTP {status}"
     gcloud = call.gcloud
     permission = None
     if status == 400:
@@ -112,9 +117,9 @@ def from_response(call: Call, status: int, payload: Any) -> ComposerApiError:
         )
     elif status == 404 and missing_is_the_environment(call, payload):
         text = (
-            f"Composer environment {call.environment.name} was not found for the {call.what} (404 {reason}: "
-            f"{api_message}); check the project, location and environment (connection fields or --project/"
-            "--location/--environment), and that it is a Composer 3 environment"
+            f"Composer environment {call.environment.name} was not found (404 {reason}: {api_message}); check the "
+            "project, location and environment (connection fields or --project/--location/--environment), and that "
+            "it is a Composer 3 environment"
         )
     elif status == 404:
         text = (
@@ -137,8 +142,8 @@ def unreachable(call: Call, endpoint: str, problem: Exception) -> ComposerApiErr
     """No answer at all; the exception's text names the host and the cause, nothing of the request's body."""
     text = (
         f"Composer API at {endpoint} could not be reached for the {call.what} ({type(problem).__name__}: "
-        f"{_one_line(problem)}); check the endpoint (connection field or $COMPOSER_POD_COMPOSER_API_ENDPOINT) and the "
-        "network"
+        f"{_one_line(problem, call.hidden)}); check the endpoint (connection field or "
+        "$COMPOSER_POD_COMPOSER_API_ENDPOINT) and the network"
     )
     return ComposerApiError(
         f"{text}. gcloud equivalent: {call.gcloud}", status=0, reason="UNAVAILABLE", gcloud=call.gcloud

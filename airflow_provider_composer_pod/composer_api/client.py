@@ -120,8 +120,10 @@ class ComposerEnvironmentClient:
         kind = kind_of(key)
         inputs.check_name(kind, name)
         checked = inputs.check_data(kind, data)
-        call = Call(kind, verb, self.environment, name)
-        body = {"name": f"{self.environment.name}/{kind.collection}/{name}", "data": inputs.encode_data(kind, checked)}
+        encoded = inputs.encode_data(kind, checked)
+        hidden = tuple(v for v in (*checked.values(), *encoded.values()) if v) if kind.key == "secret" else ()
+        call = Call(kind, verb, self.environment, name, hidden)
+        body = {"name": f"{self.environment.name}/{kind.collection}/{name}", "data": encoded}
         # Create takes the new object's id in the body's name (no id query parameter); Update is a PUT of the whole
         # object on its own name (research section 1).
         if verb == "create":
@@ -165,7 +167,7 @@ class ComposerEnvironmentClient:
                 params["pageToken"] = token
             payload = self._request(call, "GET", self._path(kind), params=params) or {}
             # proto3 JSON omits empty fields: a last (or empty) page may have no list and no token.
-            for item in payload.get(kind.list_field) or []:
+            for item in payload.get(kind.collection) or []:
                 yield _workload(kind, item)
             token = str(payload.get("nextPageToken") or "")
             if not token:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import base64
 import re
+import reprlib
 from typing import Any, Dict, Mapping, Optional
 
 from airflow_provider_composer_pod.composer_api.errors import ComposerApiInputError
@@ -56,7 +57,7 @@ def check_data(kind: Kind, data: Any) -> Dict[str, str]:
     for key, value in data.items():
         _check_key(kind, key)
         if not isinstance(value, str):
-            shown = "a value" if kind.key == "secret" else repr(value)
+            shown = "a value" if kind.key == "secret" else reprlib.repr(value)
             raise ComposerApiInputError(
                 f"data[{key!r}] of {kind.label} must be a string, got {type(value).__name__} ({shown}); convert it "
                 "with str() or json.dumps() first"

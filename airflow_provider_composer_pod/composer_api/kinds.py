@@ -12,8 +12,7 @@ from airflow_provider_composer_pod.composer_api.errors import ComposerApiInputEr
 class Kind:
     key: str  # our word: "secret" or "config_map"
     label: str  # Kubernetes' word: "Secret" or "ConfigMap"
-    collection: str  # the REST collection under the environment
-    list_field: str  # the list response's array
+    collection: str  # the REST collection under the environment, also the list answer's array
     permission_prefix: str  # IAM: composer.<noun>.<verb> (audit-logging page, research section 2)
     gcloud_group: str  # gcloud composer environments <group> <verb>
     gcloud_file_flag: str  # create/update read one Kubernetes object from a YAML file
@@ -26,7 +25,6 @@ SECRET = Kind(
     "secret",
     "Secret",
     "userWorkloadsSecrets",
-    "userWorkloadsSecrets",
     "composer.userworkloadssecrets",
     "user-workloads-secrets",
     "--secret-file-path",
@@ -34,7 +32,6 @@ SECRET = Kind(
 CONFIG_MAP = Kind(
     "config_map",
     "ConfigMap",
-    "userWorkloadsConfigMaps",
     "userWorkloadsConfigMaps",
     "composer.userworkloadsconfigmaps",
     "user-workloads-config-maps",

@@ -48,3 +48,31 @@ def new_name(composer_client: ComposerEnvironmentClient) -> Iterator[Callable[[s
     yield make
     for kind, name in made:
         getattr(composer_client, f"delete_{kind}")(name)
+
+
+def _adc_token() -> str:
+    import google.auth
+    from google.auth.transport.requests import Request
+
+    credentials, _ = google.auth.default(scopes=["https://www.googleapis.com/auth/cloud-platform"])
+    credentials.refresh(Request())
+    return str(credentials.token)
+
+
+@pytest.fixture
+def call_api(composer_api_target: Any, environment: EnvironmentRef) -> Callable[..., Tuple[int, Any]]:
+    """Raw HTTP to the environment's API: ``call_api("GET", "/userWorkloadsSecrets")`` -> ``(status, json)``."""
+    import requests
+
+    target = composer_api_target
+    token = target.token or _adc_token()
+    base = f"{target.endpoint or 'https://composer.googleapis.com'}/v1/{environment.name}"
+
+    def call(method: str, suffix: str = "", body: Any = None, params: Any = None, **kwargs: Any) -> Tuple[int, Any]:
+        bearer = kwargs.get("token", token)
+        headers = {"Authorization": f"Bearer {bearer}"} if bearer else {}
+        url = kwargs.get("url", base + suffix)
+        response = requests.request(method, url, json=body, params=params, headers=headers, timeout=10)
+        return response.status_code, (response.json() if response.content else None)
+
+    return call

@@ -72,3 +72,33 @@ def test_list_follows_every_page(composer_client, new_name, kind):
     listed = [item.name for item in getattr(composer_client, f"list_{kind}s")(page_size=2)]
 
     assert [name for name in listed if name in names] == names
+
+
+def test_list_sends_the_page_token_it_was_given_until_there_is_none(composer_client, emulator):
+    for index in range(7):
+        composer_client.create_secret(f"s-{index}", {"k": SECRET_VALUE})
+    emulator.requests.clear()
+
+    listed = [item.name for item in composer_client.list_secrets(page_size=3)]
+
+    assert listed == [f"s-{index}" for index in range(7)]
+    paths = [request.path for request in emulator.requests]
+    assert len(paths) == 3
+    assert all(request.method == "GET" for request in emulator.requests)
+    assert "pageToken" not in paths[0]
+    assert all("pageSize=3" in path and "pageToken=" in path for path in paths[1:])
+
+
+def test_secret_values_go_base64_and_never_into_requests_or_reprs(composer_client, emulator, k8s_emulator):
+    import base64
+
+    composer_client.apply_secret("db", {"password": SECRET_VALUE})
+    composer_client.apply_secret("db", {"password": SECRET_VALUE})
+    got = composer_client.get_secret("db")
+    listed = list(composer_client.list_secrets())
+
+    synced = k8s_emulator.get("secrets", "db", "composer-user-workloads")
+    assert base64.b64decode(synced["data"]["password"]).decode() == SECRET_VALUE
+    for shown in (emulator.requests, got, listed, composer_client, emulator):
+        assert SECRET_VALUE not in repr(shown)
+        assert base64.b64encode(SECRET_VALUE.encode()).decode() not in repr(shown)

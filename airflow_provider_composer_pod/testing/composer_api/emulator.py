@@ -13,7 +13,7 @@ import os
 import tempfile
 import threading
 from http.server import ThreadingHTTPServer
-from typing import Any, Iterable, List, NamedTuple, Optional, Set
+from typing import Any, Dict, Iterable, List, NamedTuple, Optional, Set
 
 from airflow_provider_composer_pod.testing.composer_api import faults
 from airflow_provider_composer_pod.testing.composer_api.server import Handler
@@ -60,6 +60,7 @@ class ComposerApiEmulator:
         self.sync_delay = sync_delay
         self.https = https
         self.denied: Set[str] = set(denied)
+        self._failures: Dict[str, faults.GoogleError] = {}
         self.requests: List[ReceivedRequest] = []
         self.ca_cert_path = ""
         self.workloads = Workloads(f"projects/{project}/locations/{location}/environments/{environment}")
@@ -141,6 +142,11 @@ class ComposerApiEmulator:
         with self._lock:
             self.denied.discard(permission)
 
+    def fail_next(self, permission: str, code: int, status: str, message: str) -> None:
+        """Answer the next call needing ``permission`` with this Google error (``400, "INVALID_ARGUMENT", ...``)."""
+        with self._lock:
+            self._failures[permission] = faults.GoogleError(code, status, message)
+
     def sync_now(self) -> None:
         """Apply every write still waiting for its sync delay."""
         if self._sync is not None:
@@ -167,8 +173,11 @@ class ComposerApiEmulator:
     def check_permission(self, permission: str, resource: str) -> None:
         with self._lock:
             denied = permission in self.denied
+            failure = self._failures.pop(permission, None)
         if denied:
             raise faults.permission_denied(permission, resource)
+        if failure is not None:
+            raise failure
 
     def synced_put(self, kind: Kind, name: str, data: Any) -> None:
         if self._sync is not None:

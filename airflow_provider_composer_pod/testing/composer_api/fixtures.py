@@ -4,8 +4,9 @@
 ``$COMPOSER_POD_COMPOSER_API_ENDPOINT`` and ``$COMPOSER_POD_COMPOSER_API_TOKEN`` at it, so a client built with no
 endpoint or token talks to it. ``composer_api_target`` is what a contract test needs to reach "the" Composer API:
 the emulator's, or under ``--real-composer`` a real environment named by ``$COMPOSER_TEST_PROJECT``,
-``$COMPOSER_TEST_LOCATION`` and ``$COMPOSER_TEST_ENVIRONMENT`` (credentials: Application Default Credentials,
-``$COMPOSER_TEST_ENDPOINT`` optional). Such tests must use unique names and delete what they create.
+``$COMPOSER_TEST_LOCATION`` and ``$COMPOSER_TEST_ENVIRONMENT`` (credentials: ``$COMPOSER_TEST_TOKEN``, e.g. from
+``gcloud auth print-access-token``, else Application Default Credentials; ``$COMPOSER_TEST_ENDPOINT`` optional).
+Such tests must use unique names and delete what they create.
 """
 
 from __future__ import annotations
@@ -73,4 +74,5 @@ def composer_api_target(request: Any) -> ComposerApiTarget:
         pytest.skip("--real-composer needs " + ", ".join("$" + name for name in missing))
     project, location, environment = (os.environ[name] for name in REAL_VARIABLES)
     endpoint = os.environ.get("COMPOSER_TEST_ENDPOINT") or None
-    return ComposerApiTarget(project, location, environment, endpoint, None, None, None)
+    token = os.environ.get("COMPOSER_TEST_TOKEN") or None
+    return ComposerApiTarget(project, location, environment, endpoint, token, None, None)
