@@ -1,8 +1,8 @@
 """``composer-pod secret|config-map apply`` on Composer 3, against the Composer API emulator.
 
-The emulator has controls for 401 (a wrong token), 403 (a denied permission) and 404 (another environment); a 409
-that survives create-or-replace and a 400 from the server itself cannot be provoked through the client, which checks
-its input first, so those two are injected at the emulator's permission check (the one seam it has).
+Each refusal comes from the emulator's own controls: a wrong token (401), a denied permission (403), another
+environment (404), and ``fail_next`` for a 409 that survives create-or-replace (the update conflicts too) and for a
+400 from the server itself (the client checks its input first, so it cannot be provoked through it).
 """
 
 from __future__ import annotations
@@ -12,7 +12,6 @@ from typing import Any, List
 import pytest
 
 from airflow_provider_composer_pod.cli.main import main
-from airflow_provider_composer_pod.testing.composer_api import faults
 from airflow_provider_composer_pod.testing.composer_api.fixtures import ENVIRONMENT, LOCATION, PROJECT
 
 VALUE = "cli-c3-canary-4242"
@@ -62,12 +61,10 @@ def _denied(emulator: Any, monkeypatch: pytest.MonkeyPatch) -> None:
     emulator.deny("composer.userworkloadssecrets.create")
 
 
-def _inject(error: Any) -> Any:
+def _failing(code: int, status: str, message: str, *verbs: str) -> Any:
     def arm(emulator: Any, monkeypatch: pytest.MonkeyPatch) -> None:
-        def check_permission(permission: str, resource: str) -> None:
-            raise error
-
-        monkeypatch.setattr(emulator, "check_permission", check_permission)
+        for verb in verbs:
+            emulator.fail_next(f"composer.userworkloadssecrets.{verb}", code, status, message)
 
     return arm
 
@@ -78,8 +75,10 @@ def _inject(error: Any) -> Any:
         pytest.param(_wrong_token, TARGET, "401 UNAUTHENTICATED", id="401"),
         pytest.param(_denied, TARGET, "permission composer.userworkloadssecrets.create is missing", id="403"),
         pytest.param(None, (*TARGET[:4], "--environment", "other"), "environments/other was not found", id="404"),
-        pytest.param(_inject(faults.already_exists("Secret", "app")), TARGET, "409 ALREADY_EXISTS", id="409"),
-        pytest.param(_inject(faults.invalid("data: not valid base64")), TARGET, "INVALID_ARGUMENT", id="400"),
+        pytest.param(
+            _failing(409, "ALREADY_EXISTS", "conflict", "create", "update"), TARGET, "409 ALREADY_EXISTS", id="409"
+        ),
+        pytest.param(_failing(400, "INVALID_ARGUMENT", "data: bad", "create"), TARGET, "INVALID_ARGUMENT", id="400"),
     ],
 )
 def test_each_refusal_is_one_line_with_the_fix(
