@@ -40,6 +40,14 @@ class ComposerPodInputError(ValueError):
         shown = " (value hidden)" if hide_value else "" if value is ... else "=" + _shown(value)
         super().__init__(f"{parameter}{shown} is not valid: {rule}. Fix: {fix}")
 
+    @classmethod
+    def from_message(cls, message: str) -> ComposerPodInputError:
+        """One already worded with the parameter, value, rule and fix (the Composer API client's input errors)."""
+        error = cls.__new__(cls)
+        ValueError.__init__(error, message)
+        error.parameter, error.value, error.rule, error.fix = "", None, message, ""
+        return error
+
 
 class ComposerPodValidationError(AirflowException):
     """Autopilot or Composer would reject the pod; the message lists every reason, one per line."""

@@ -27,6 +27,11 @@ FIELDS = (
     "strict_validation",
     "pod_bursting",
     "api_retry_timeout",
+    # Composer 3: the environment whose user-workloads Secrets and ConfigMaps the Composer API manages
+    "project",
+    "location",
+    "environment",
+    "composer_api_endpoint",
 )
 
 

@@ -85,6 +85,28 @@ def get_provider_info() -> Dict[str, Any]:
                         "description": "seconds of Kubernetes API outage a task rides out (default 300; 0: none)",
                         "schema": {"type": ["string", "null"]},
                     },
+                    # Composer 3's user-workloads Secrets and ConfigMaps go through the Composer API; on a worker
+                    # these default to the variables Composer sets.
+                    "project": {
+                        "label": "Composer 3: project",
+                        "description": "GCP_PROJECT on Composer",
+                        "schema": {"type": ["string", "null"]},
+                    },
+                    "location": {
+                        "label": "Composer 3: location",
+                        "description": "COMPOSER_LOCATION on Composer",
+                        "schema": {"type": ["string", "null"]},
+                    },
+                    "environment": {
+                        "label": "Composer 3: environment",
+                        "description": "COMPOSER_ENVIRONMENT on Composer",
+                        "schema": {"type": ["string", "null"]},
+                    },
+                    "composer_api_endpoint": {
+                        "label": "Composer 3: Composer API endpoint",
+                        "description": "https://composer.googleapis.com unless a private or test endpoint",
+                        "schema": {"type": ["string", "null"]},
+                    },
                 },
                 "ui-field-behaviour": {
                     "hidden-fields": ["host", "schema", "login", "password", "port"],
@@ -97,6 +119,10 @@ def get_provider_info() -> Dict[str, Any]:
                         "cluster_context": "the kube config's current context",
                         "composer_generation": "auto, 1, 2 or 3",
                         "api_retry_timeout": "300",
+                        "project": "GCP_PROJECT on Composer",
+                        "location": "COMPOSER_LOCATION on Composer",
+                        "environment": "COMPOSER_ENVIRONMENT on Composer",
+                        "composer_api_endpoint": "https://composer.googleapis.com",
                         "extra": '{"xcom_sidecar_container_image": "alpine"}',
                     },
                 },

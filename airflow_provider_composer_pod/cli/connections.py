@@ -14,12 +14,12 @@ from typing import Any
 DEFAULT_CONN_ID = "kubernetes_default"
 
 
-def cli_hook(conn_id: str) -> Any:
+def cli_hook(conn_id: str, **hook_kwargs: Any) -> Any:
     """A ComposerPodHook for ``conn_id`` that reads the connection as Airflow's own CLI does."""
     from airflow_provider_composer_pod.compat import connection_from_secrets
     from airflow_provider_composer_pod.hooks.composer_pod import ComposerPodHook
 
-    hook = ComposerPodHook(conn_id=conn_id)
+    hook = ComposerPodHook(conn_id=conn_id, **hook_kwargs)
     hook.composer_connection.read_connection = connection_from_secrets
     return hook
 

@@ -16,7 +16,7 @@ import json
 import sys
 from typing import Any, Callable, Dict, Optional, Tuple, cast
 
-from airflow_provider_composer_pod.errors import ComposerPodInputError
+from airflow_provider_composer_pod.errors import ComposerPodInputError, ComposerPodObjectError
 from airflow_provider_composer_pod.workloads.manifest_sources import config_map_manifest, secret_manifest
 from airflow_provider_composer_pod.workloads.manifests import Manifest, read_manifest
 
@@ -59,6 +59,18 @@ def _add_arguments(parser: argparse.ArgumentParser, kind: str) -> None:
     render.add_argument("--output", metavar="PATH", help="write the YAML to PATH (mode 0600) instead of stdout")
     apply.add_argument(
         "--conn-id", default=DEFAULT_CONN_ID, help=f"the Kubernetes connection to use (default: {DEFAULT_CONN_ID})"
+    )
+    composer = apply.add_argument_group(
+        "Cloud Composer 3 (the Composer API manages user-workloads Secrets and ConfigMaps)",
+        "default: the connection's fields of these names, else GCP_PROJECT, COMPOSER_LOCATION, COMPOSER_ENVIRONMENT",
+    )
+    composer.add_argument("--project", help="the environment's project")
+    composer.add_argument("--location", help="the environment's region, e.g. us-central1")
+    composer.add_argument("--environment", help="the environment's name")
+    composer.add_argument(
+        "--endpoint",
+        help="the Composer API endpoint (default: the connection's composer_api_endpoint, else "
+        "$COMPOSER_POD_COMPOSER_API_ENDPOINT, else https://composer.googleapis.com)",
     )
 
 
@@ -109,6 +121,8 @@ def _write(text: str, output: Optional[str]) -> None:
 
 def _failure_reason(error: Exception) -> str:
     """Why the API call failed, without the request or response bodies (they may carry values)."""
+    if isinstance(error, ComposerPodObjectError):  # worded for people already (Composer 3: permission, gcloud, fix)
+        return str(error)
     status = getattr(error, "status", None)
     if status is None:
         return f"{type(error).__name__}: {error}"
@@ -121,16 +135,25 @@ def _failure_reason(error: Exception) -> str:
     return " ".join(part for part in (f"HTTP {status}", str(reason), str(message)) if part)
 
 
-def _apply(manifest: Manifest, conn_id: str, kind: str) -> int:
+def _apply(manifest: Manifest, args: argparse.Namespace, kind: str) -> int:
     from airflow_provider_composer_pod.cli.connections import cli_hook
     from airflow_provider_composer_pod.validation.dags import quiet_stdout
 
     resource, _, method_name = _KINDS[kind]
+    target = {
+        "project": args.project,
+        "location": args.location,
+        "environment": args.environment,
+        "composer_api_endpoint": args.endpoint,
+    }
     try:
         with quiet_stdout():  # Airflow 3 logs to stdout; keep stdout for the result line
-            hook = cli_hook(conn_id)
+            hook = cli_hook(args.conn_id, composer_target=target)
             method: Callable[[Manifest], Any] = getattr(hook, method_name)
             outcome = method(manifest)
+    except ComposerPodInputError as error:  # Composer 3: which environment, or what the Composer API cannot take
+        print(f"error: {error}", file=sys.stderr)
+        return 2
     except Exception as error:
         print(f"error: applying {resource}/{manifest.name} failed: {_failure_reason(error)}", file=sys.stderr)
         return 1
@@ -145,7 +168,7 @@ def _run(args: argparse.Namespace, kind: str) -> int:
         print(f"error: {error}", file=sys.stderr)
         return 2
     if args.action == "apply":
-        return _apply(manifest, args.conn_id, kind)
+        return _apply(manifest, args, kind)
     _write(manifest.to_yaml(), args.output)
     return 0
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from functools import cached_property
-from typing import Any, Dict, Optional, Tuple, Union
+from typing import Any, Dict, Mapping, Optional, Tuple, Union
 
 from airflow_provider_composer_pod.compat import KubernetesHook, async_hook_config, hook_connection_kwargs
 from airflow_provider_composer_pod.environment import (
@@ -26,6 +26,10 @@ _PLACEHOLDERS = {
     "cluster_context": "the kube config's current context",
     "composer_generation": "auto, 1, 2 or 3",
     "api_retry_timeout": "300",
+    "project": "GCP_PROJECT on Composer",
+    "location": "COMPOSER_LOCATION on Composer",
+    "environment": "COMPOSER_ENVIRONMENT on Composer",
+    "composer_api_endpoint": "https://composer.googleapis.com",
     "extra": '{"xcom_sidecar_container_image": "alpine"}',
 }
 
@@ -37,6 +41,10 @@ class ComposerPodHook(KubernetesHook):
     config in the connection, it uses ``/home/airflow/composer_kube_config`` where that file exists; with no namespace
     in the connection, ``get_namespace()`` gives the detected generation's namespace. Extras are read alike on every
     provider version, prefixed or not, for both the ``kubernetes`` and the ``composer_pod`` connection types.
+
+    On Composer 3 its Secret and ConfigMap methods go through the Composer API's user workloads (the environment from
+    ``composer_target`` -- keys ``project``, ``location``, ``environment``, ``composer_api_endpoint`` --, else the
+    connection's fields of those names, else the variables Composer sets); elsewhere through the Kubernetes API.
 
     Every call through its client retries transient API failures for up to ``api_retry_timeout`` seconds of outage
     (the argument, else the connection's ``api_retry_timeout`` extra, else 300; see :mod:`~.retries`).
@@ -53,13 +61,17 @@ class ComposerPodHook(KubernetesHook):
         *,
         composer_generation: Union[int, str, None] = None,
         api_retry_timeout: Optional[float] = None,
+        composer_target: Optional[Mapping[str, Optional[str]]] = None,
         **kwargs: Any,
     ) -> None:
         # Airflow builds a hook for the connection form's Test button as hook_class(kubernetes_conn_id=...).
         conn_id = kwargs.pop("kubernetes_conn_id", conn_id)
         super().__init__(**hook_connection_kwargs(conn_id), **kwargs)
         self.composer_connection = ComposerConnection(
-            self, composer_generation=composer_generation, api_retry_timeout=api_retry_timeout
+            self,
+            composer_generation=composer_generation,
+            api_retry_timeout=api_retry_timeout,
+            composer_target=composer_target,
         )
 
     @classmethod
@@ -88,6 +100,12 @@ class ComposerPodHook(KubernetesHook):
                 description="the cluster supports Pod bursting (GKE 1.30.2-gke.1394000+, cgroupv2)",
             ),
             "api_retry_timeout": StringField(lazy_gettext("API retry timeout (s)"), widget=BS3TextFieldWidget()),
+            "project": StringField(lazy_gettext("Composer 3: project"), widget=BS3TextFieldWidget()),
+            "location": StringField(lazy_gettext("Composer 3: location"), widget=BS3TextFieldWidget()),
+            "environment": StringField(lazy_gettext("Composer 3: environment"), widget=BS3TextFieldWidget()),
+            "composer_api_endpoint": StringField(
+                lazy_gettext("Composer 3: Composer API endpoint"), widget=BS3TextFieldWidget()
+            ),
         }
 
     @classmethod
@@ -176,34 +194,35 @@ class ComposerPodHook(KubernetesHook):
     def create_or_replace_secret(self, manifest: Any) -> str:
         """Write a :class:`~airflow_provider_composer_pod.workloads.manifests.SecretManifest`.
 
-        Returns ``"created"`` or ``"replaced"``.
+        Returns ``"created"`` or ``"replaced"``. On Composer 3 through the Composer API; the values are registered
+        with the secrets masker first.
         """
-        from airflow_provider_composer_pod.workloads.objects import apply_manifest
-
-        return apply_manifest(self, manifest)
+        return self._workloads().apply_manifest(self, manifest)
 
     def create_or_replace_config_map(self, manifest: Any) -> str:
         """Write a :class:`~airflow_provider_composer_pod.workloads.manifests.ConfigMapManifest`."""
-        from airflow_provider_composer_pod.workloads.objects import apply_manifest
-
-        return apply_manifest(self, manifest)
+        return self._workloads().apply_manifest(self, manifest)
 
     def get_secret(self, name: str, namespace: Optional[str] = None) -> Any:
-        from airflow_provider_composer_pod.workloads.objects import read_object
-
-        return read_object(self, "Secret", name, namespace)
+        """The Secret, or None; on Composer 3 a ``UserWorkload`` with its key names and no values."""
+        return self._workloads().read_object(self, "Secret", name, namespace)
 
     def get_config_map(self, name: str, namespace: Optional[str] = None) -> Any:
-        from airflow_provider_composer_pod.workloads.objects import read_object
-
-        return read_object(self, "ConfigMap", name, namespace)
+        """The ConfigMap, or None; on Composer 3 a ``UserWorkload`` with its keys and data."""
+        return self._workloads().read_object(self, "ConfigMap", name, namespace)
 
     def delete_secret(self, name: str, namespace: Optional[str] = None) -> bool:
-        from airflow_provider_composer_pod.workloads.objects import delete_object
-
-        return delete_object(self, "Secret", name, namespace)
+        return self._workloads().delete_object(self, "Secret", name, namespace)
 
     def delete_config_map(self, name: str, namespace: Optional[str] = None) -> bool:
-        from airflow_provider_composer_pod.workloads.objects import delete_object
+        return self._workloads().delete_object(self, "ConfigMap", name, namespace)
 
-        return delete_object(self, "ConfigMap", name, namespace)
+    def _workloads(self) -> Any:
+        """Where Secrets and ConfigMaps are written: the Composer API on Composer 3, else the Kubernetes API."""
+        if self.composer_environment.generation == 3:
+            from airflow_provider_composer_pod.hooks import user_workloads
+
+            return user_workloads
+        from airflow_provider_composer_pod.workloads import objects
+
+        return objects

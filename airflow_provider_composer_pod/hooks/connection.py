@@ -16,7 +16,7 @@ from __future__ import annotations
 import json
 import os
 from functools import cached_property
-from typing import Any, Callable, Dict, Iterator, Mapping, Optional, Union
+from typing import TYPE_CHECKING, Any, Callable, Dict, Iterator, Mapping, Optional, Union
 
 import yaml
 
@@ -25,6 +25,12 @@ from airflow_provider_composer_pod.errors import ComposerPodConfigError
 from airflow_provider_composer_pod.extras import FIELDS, as_bool, extra_field
 from airflow_provider_composer_pod.kube.cluster import ClusterConnection
 from airflow_provider_composer_pod.kube.retries import RetryPolicy, retry_policy
+
+if TYPE_CHECKING:
+    from airflow_provider_composer_pod.composer_api import EnvironmentRef
+
+# The connection fields (and CLI flags) that name a Composer 3 environment, over Composer's reserved variables.
+TARGET_FIELDS = ("project", "location", "environment")
 
 # Connection extras that already say how to reach the cluster; when any is set, we leave the choice to KubernetesHook.
 _CONNECTION_CONFIG_FIELDS = ("in_cluster", "kube_config_path", "kube_config")
@@ -44,8 +50,11 @@ class ComposerConnection:
         composer_generation: Union[int, str, None] = None,
         api_retry_timeout: Optional[float] = None,
         extras: Optional[Mapping[str, Any]] = None,
+        composer_target: Optional[Mapping[str, Optional[str]]] = None,
     ) -> None:
         self.hook = hook
+        # project/location/environment/composer_api_endpoint given as arguments (CLI flags): they win over the fields
+        self.composer_target = dict(composer_target or {})
         self.composer_generation = composer_generation
         self.api_retry_timeout = api_retry_timeout
         self.extras = extras  # given (a trigger's, resolved on the worker): the connection is not read
@@ -95,6 +104,20 @@ class ComposerConnection:
     @cached_property
     def environment(self) -> ComposerEnvironment:
         return detect_environment(generation=self.composer_generation or self.field("composer_generation"))
+
+    def environment_ref(self) -> EnvironmentRef:
+        """The Composer 3 environment: arguments, else the connection's fields, else Composer's variables.
+
+        Raises the client's ComposerApiInputError naming each missing part and where to give it.
+        """
+        from airflow_provider_composer_pod.composer_api import detect_environment
+
+        given = {part: self.composer_target.get(part) or self.field(part) for part in TARGET_FIELDS}
+        return detect_environment(given)
+
+    def composer_api_endpoint(self) -> Optional[str]:
+        """The argument, else the connection's field; None means the variable's, else Google's (the client decides)."""
+        return self.composer_target.get("composer_api_endpoint") or self.field("composer_api_endpoint")
 
     @cached_property
     def retry_policy(self) -> RetryPolicy:

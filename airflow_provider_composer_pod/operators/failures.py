@@ -16,6 +16,7 @@ from airflow_provider_composer_pod.errors import (
     ComposerPodStartupError,
 )
 from airflow_provider_composer_pod.extras import as_bool
+from airflow_provider_composer_pod.hooks.user_workloads import composer_keys
 from airflow_provider_composer_pod.kube.diagnosis import (
     FailureFacts,
     base_container_succeeded,
@@ -41,15 +42,17 @@ def after_preflight(task: Any, create: Callable[..., Any]) -> Callable[..., Any]
         strict = task.strict_validation
         if strict is None:
             strict = bool(as_bool(task.composer_connection.field("strict_validation")))
+        generation = task.composer_connection.environment.generation
         try:
             check_pod(
                 kwargs["pod"] if "pod" in kwargs else args[0],
                 client=task.client,
                 task_id=task.task_id,
-                generation=task.composer_connection.environment.generation,
+                generation=generation,
                 strict=strict,
                 pod_bursting=bool(as_bool(task.composer_connection.field("pod_bursting"))),
                 log=task.log,
+                composer_read=composer_keys(task.composer_connection) if generation == 3 else None,
             )
         except (AirflowException, ComposerPodInputError) as error:  # the pre-flight's and the validators' errors
             task.run_state.startup_failure = error

@@ -11,7 +11,7 @@ import json
 import os
 from contextvars import ContextVar
 from dataclasses import dataclass
-from typing import Any, Dict, Iterable, Iterator, List, Optional, Set, Tuple
+from typing import Any, Callable, Dict, Iterable, Iterator, List, Optional, Set, Tuple
 
 from airflow_provider_composer_pod.compat import KPO_LABELS, RESOURCES_ATTRIBUTE
 from airflow_provider_composer_pod.errors import ComposerPodPreflightError
@@ -88,6 +88,10 @@ def how_to_create(ref: Reference, namespace: str, generation: Optional[int], *, 
     return f"kubectl create {noun} {ref.name} --from-literal {key}=VALUE -n {namespace}"
 
 
+# Composer 3's second opinion (given by the shells: the Composer API client is theirs to build): a user workload's
+# key names, None when it does not exist; PermissionError (its message says why) when it cannot tell either.
+ComposerRead = Callable[[str, str], Optional[List[str]]]
+
 NOT_CREATED = "The pod was not created because it would wait in CreateContainerConfigError:"
 CANNOT_START = "The pod cannot start, it waits in CreateContainerConfigError:"
 
@@ -100,11 +104,13 @@ def check_references(
     log: Any,
     *,
     lead: str = NOT_CREATED,
+    composer_read: Optional[ComposerRead] = None,
 ) -> None:
     """Read each referenced object once (``read(kind, name, namespace)`` returns its keys, or None when missing).
 
-    ``read`` raises the client's ApiException for anything else; a 403 skips the check with one info line, because
-    RBAC may forbid reading Secrets while still letting pods use them.
+    ``read`` raises the client's ApiException for anything else; a 403 asks ``composer_read`` (Composer 3's API, which
+    manages the namespace's Secrets and ConfigMaps) instead, and when there is none or it cannot tell either, skips
+    the check with one info line, because RBAC may forbid reading Secrets while still letting pods use them.
     """
     from kubernetes.client.exceptions import ApiException
 
@@ -119,13 +125,11 @@ def check_references(
             except ApiException as error:
                 if error.status != 403:
                     raise
-                log.info(
-                    "Pre-flight: not allowed to read %s %s in namespace %s (403), so its existence is not checked.",
-                    ref.kind,
-                    ref.name,
-                    namespace,
-                )
-                unreadable.add(target)
+                keys_or_unreadable = _second_opinion(composer_read, ref, namespace, log)
+                if keys_or_unreadable is _UNREADABLE:
+                    unreadable.add(target)
+                else:
+                    keys_by_object[target] = keys_or_unreadable  # type: ignore[assignment]
         if target in unreadable:
             continue
         keys = keys_by_object[target]
@@ -142,6 +146,27 @@ def check_references(
             )
     if problems:
         raise ComposerPodPreflightError(lead + "\n- " + "\n- ".join(problems))
+
+
+_UNREADABLE = object()
+
+
+def _second_opinion(composer_read: Optional[ComposerRead], ref: Reference, namespace: str, log: Any) -> Any:
+    """The keys (or None) from the Composer API after the Kubernetes API's 403, else ``_UNREADABLE`` (logged once)."""
+    why = ""
+    if composer_read is not None:
+        try:
+            return composer_read(ref.kind, ref.name)
+        except PermissionError as error:
+            why = f", nor through the Composer API ({error})"
+    log.info(
+        "Pre-flight: not allowed to read %s %s in namespace %s (403)%s, so its existence is not checked.",
+        ref.kind,
+        ref.name,
+        namespace,
+        why,
+    )
+    return _UNREADABLE
 
 
 def object_keys(client: Any) -> Any:
@@ -263,6 +288,7 @@ def check_pod(
     strict: bool,
     log: Any,
     pod_bursting: bool = False,
+    composer_read: Optional[ComposerRead] = None,
 ) -> None:
     """Before creation: names and labels as the API server checks them, the rules on the rendered pod (warning once
     per adjustment), then the references.
@@ -279,4 +305,5 @@ def check_pod(
     ):
         log.warning("%s", finding.render())
     namespace = attr(attr(request, "metadata"), "namespace")
-    check_references(object_keys(client), namespace, pod_references(request), generation, log)
+    refs = pod_references(request)
+    check_references(object_keys(client), namespace, refs, generation, log, composer_read=composer_read)

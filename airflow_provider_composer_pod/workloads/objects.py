@@ -1,8 +1,7 @@
 """Create-or-replace, get and delete Secrets and ConfigMaps through the Kubernetes API, or say how gcloud does it.
 
-Composer 3 manages them for you (``gcloud composer environments user-workloads-secrets|user-workloads-config-maps``)
-and its cluster does not take writes from the environment's credentials; there, and on any 403, the error gives the
-exact gcloud command with a rendered manifest's path. Values never reach an exception message or a log line.
+Composer 1 and 2's path; Composer 3's goes through the Composer API (``hooks/user_workloads``). On a 403 the error
+gives the exact gcloud command with a rendered manifest's path. Values never reach an exception message or a log line.
 """
 
 from __future__ import annotations
@@ -56,8 +55,6 @@ def apply_manifest(hook: Any, manifest: Any) -> str:
     """Create the object, or replace it when it exists; returns ``"created"`` or ``"replaced"``."""
     from kubernetes.client.exceptions import ApiException
 
-    if hook.composer_environment.generation == 3:
-        raise _use_gcloud(manifest, f"Cloud Composer 3 does not let DAGs write {manifest.kind}s through Kubernetes.")
     namespace = manifest.namespace or hook.get_namespace()
     body = manifest.to_body(namespace=namespace)
     client = hook.core_v1_client

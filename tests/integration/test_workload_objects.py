@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import os
-import stat
 
 import pytest
 
@@ -43,26 +41,6 @@ def test_config_map_round_trip(k8s_emulator, hook):
 
     assert hook.get_config_map("settings").data == {"MODE": "fast"}
     assert hook.delete_config_map("settings") is True
-
-
-def test_composer_3_points_to_gcloud_with_a_private_manifest(k8s_emulator, monkeypatch):
-    monkeypatch.setenv("COMPOSER_ENVIRONMENT", "prod")
-    monkeypatch.setenv("COMPOSER_LOCATION", "us-central1")
-    hook = ComposerPodHook(conn_id="kubernetes_default", composer_generation=3)
-
-    with pytest.raises(ComposerPodObjectError) as raised:
-        hook.create_or_replace_secret(secret_manifest("airflow-secrets", literals={"k": "canary-value-3"}))
-
-    message = str(raised.value)
-    assert "Cloud Composer 3 does not let DAGs write Secrets through Kubernetes." in message
-    assert (
-        "gcloud composer environments user-workloads-secrets create --environment prod --location us-central1"
-        in message
-    )
-    assert "canary-value-3" not in message
-    path = message.split("--secret-file-path ")[1].split(" ")[0]
-    assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
-    assert k8s_emulator.requests(method="POST") == []
 
 
 def test_forbidden_write_points_to_gcloud(k8s_emulator, hook):

@@ -96,6 +96,9 @@ def test_form_test_button_and_save(page: Page, airflow2: AirflowServer, emulator
         else:
             assert field["value"] == spec["schema"].get("default", ""), name
             assert field["placeholder"] == behaviour["placeholders"].get(name, ""), name
+    # Composer 3's environment fields (issue 15), with Composer's variables as placeholders.
+    for name in ("project", "location", "environment", "composer_api_endpoint"):
+        assert extra[name]["placeholder"] == behaviour["placeholders"][name], name
     for name in behaviour["hidden_fields"]:
         assert not standard[name]["visible"], name
     assert standard["extra"]["label"] == behaviour["relabeling"]["extra"]

@@ -168,6 +168,10 @@ def test_form_shows_our_fields_and_saves_them(page: Page, released_airflow3, emu
     help_texts = {field["name"]: field["help"] for field in extra}
     assert help_texts["element_cluster_context"] == placeholders["cluster_context"]
     assert help_texts["element_composer_generation"] == placeholders["composer_generation"]
+    # Composer 3's environment fields (issue 15): the Composer API's target, hinted with Composer's variables.
+    for name in ("project", "location", "environment"):
+        assert help_texts[f"element_{name}"] == placeholders[name], name
+    assert help_texts["element_composer_api_endpoint"].startswith(placeholders["composer_api_endpoint"])
 
     from playwright.sync_api import expect
 

@@ -166,3 +166,54 @@ def test_secret_keys_used_are_the_keys_the_pod_reads_optional_ones_included():
     assert secret_keys_used(pod) == {"app": None, "maybe": {"c"}, "whole": None, "files": {"k"}}
     assert secret_keys_used(pod.to_dict()) == secret_keys_used(pod)
     assert [r.name for r in pod_references(pod) if r.kind == "Secret"] == ["app", "app", "files", "app"]
+
+
+class _ComposerApi:
+    """Composer 3's second opinion: user workloads by (kind, name) -> keys, or a refusal for every read."""
+
+    def __init__(self, objects: dict, refusal: str = "") -> None:
+        self.objects = objects
+        self.refusal = refusal
+        self.reads: list = []
+
+    def __call__(self, kind: str, name: str):
+        self.reads.append((kind, name))
+        if self.refusal:
+            raise PermissionError(self.refusal)
+        return self.objects.get((kind, name))
+
+
+def test_composer_3_forbidden_read_asks_the_composer_api_and_fails_on_a_missing_secret():
+    read = _Objects({}, forbidden=(("Secret", "airflow-secrets"),))
+    composer = _ComposerApi({})
+
+    with pytest.raises(ComposerPodPreflightError) as raised:
+        check_references(
+            read, "composer-user-workloads", [REF_ENV, REF_VOLUME], 3, logging.getLogger(), composer_read=composer
+        )
+
+    assert "Secret 'airflow-secrets' (used by env SQL_CONN of container base) does not exist" in str(raised.value)
+    assert "gcloud composer environments user-workloads-secrets create" in str(raised.value)
+    assert composer.reads == [("Secret", "airflow-secrets")]  # asked once for both references
+
+
+def test_composer_3_second_opinion_checks_keys():
+    read = _Objects({}, forbidden=(("Secret", "airflow-secrets"),))
+    composer = _ComposerApi({("Secret", "airflow-secrets"): ["other"]})
+
+    with pytest.raises(ComposerPodPreflightError, match=r"has no key 'sql_alchemy_conn' .*it has: other\)"):
+        check_references(read, "ns", [REF_ENV], 3, logging.getLogger(), composer_read=composer)
+
+    composer.objects[("Secret", "airflow-secrets")] = ["sql_alchemy_conn"]
+    check_references(read, "ns", [REF_ENV], 3, logging.getLogger(), composer_read=composer)
+
+
+def test_forbidden_by_both_skips_with_one_info_line(caplog):
+    caplog.set_level(logging.INFO)
+    read = _Objects({}, forbidden=(("Secret", "airflow-secrets"),))
+    composer = _ComposerApi({}, refusal="PERMISSION_DENIED: composer.userworkloadssecrets.get")
+
+    check_references(read, "ns", [REF_ENV, REF_VOLUME], 3, logging.getLogger("preflight-test"), composer_read=composer)
+
+    assert caplog.text.count("not allowed to read Secret airflow-secrets") == 1
+    assert "nor through the Composer API (PERMISSION_DENIED: composer.userworkloadssecrets.get)" in caplog.text
