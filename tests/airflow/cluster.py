@@ -100,4 +100,3 @@ class Cluster:
             except Exception:  # the emulator stopping, an expired resourceVersion: list again
                 version = ""
                 time.sleep(0.2)
-

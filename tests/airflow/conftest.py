@@ -44,7 +44,8 @@ def lane_root() -> Iterator[Path]:
     """Every home, database and kube config of the lane; at the end, no process may still mention it."""
     root = Path(tempfile.mkdtemp(prefix="composer-pod-airflow-lane-"))
     os.chmod(root, 0o755)
-    ARTIFACTS.mkdir(exist_ok=True)
+    shutil.rmtree(ARTIFACTS, ignore_errors=True)
+    ARTIFACTS.mkdir()
     yield root
     left = processes_mentioning(str(root))
     for log in root.glob("*.log"):
@@ -89,7 +90,9 @@ def lane(request: pytest.FixtureRequest, lane_root: Path, postgres: Postgres, cl
     else:
         bin_dir = AIRFLOW2_VENV / "bin"
         if not (bin_dir / "airflow").exists():
-            pytest.fail(f"{bin_dir / 'airflow'} is missing: `make test-airflow` builds it from requirements/ui-af2.lock")
+            pytest.fail(
+                f"{bin_dir / 'airflow'} is missing: `make test-airflow` builds it from requirements/ui-af2.lock"
+            )
     database = f"airflow{major}"
     postgres.create_database(database)
     home = lane_root / f"airflow{major}"
@@ -113,5 +116,7 @@ def lane(request: pytest.FixtureRequest, lane_root: Path, postgres: Postgres, cl
         yield lane
     finally:
         airflow.stop()
+        # The task logs as Airflow wrote them, for reading after a failure (the canary is made for this run only).
+        shutil.copytree(home / "logs", ARTIFACTS / f"airflow{major}-logs", dirs_exist_ok=True)
         for log in lane_root.glob(f"airflow{major}-*.log"):
             shutil.copyfile(log, ARTIFACTS / log.name)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime
-from pathlib import Path
 
 import pytest
 
@@ -49,16 +48,6 @@ def test_canary_secret_masked_in_the_task_log(lane: Lane, canary: str, task_id: 
     assert "[base] the value is ***" in log
     assert canary not in log
     assert len(lane.cluster.pods_of("lane_canary", task_id, lane.run_id)) == 1
-
-
-def test_canary_nowhere_raw(lane: Lane, canary: str, postgres: Postgres) -> None:
-    """No file under the Airflow home, no component's output and no row of the metadata database has the value."""
-    lane.airflow.wait_for_run("lane_canary", lane.run_id)
-    home = lane.airflow.home
-    files = [*home.rglob("*"), *home.parent.glob(f"airflow{lane.airflow.major}-*.log")]
-    leaked = [str(path) for path in files if path.is_file() and canary.encode() in path.read_bytes()]
-    assert not leaked
-    assert canary not in postgres.dump(f"airflow{lane.airflow.major}")
 
 
 @pytest.mark.parametrize("dag_id", ["lane_mark_failed_running", "lane_mark_failed_deferred"])
@@ -111,12 +100,18 @@ def test_worker_killed_mid_run_retry_reattaches(lane: Lane) -> None:
     assert not lane.live_pods(dag_id)
 
 
+def test_canary_nowhere_raw(lane: Lane, canary: str, postgres: Postgres) -> None:
+    """No file under the Airflow home, no component's output and no row of the metadata database has the value."""
+    lane.airflow.wait_for_run("lane_canary", lane.run_id)
+    home = lane.airflow.home
+    files = [*home.rglob("*"), *home.parent.glob(f"airflow{lane.airflow.major}-*.log")]
+    leaked = [str(path) for path in files if path.is_file() and canary.encode() in path.read_bytes()]
+    assert not leaked
+    assert canary not in postgres.dump(f"airflow{lane.airflow.major}")
+
+
 def test_nothing_left_in_the_namespace(lane: Lane) -> None:
     """Last for each Airflow: every pod its runs created is gone."""
     for dag_id in ["lane_canary", *EXAMPLES]:
         for run in (lane.run_id, f"{lane.run_id}-dated", f"{lane.run_id}-undated"):
             assert not [pod.name for pod in lane.cluster.pods_of(dag_id, run_id=run) if not pod.deleted]
-
-
-def test_logs_folder_exists(lane: Lane) -> None:
-    assert Path(lane.airflow.logs).is_dir()

@@ -17,7 +17,5 @@ PRINT = ["sh", "-c", 'echo "the value is $CANARY"']
 
 with DAG(dag_id="lane_canary", start_date=datetime(2024, 1, 1), schedule=None, catchup=False) as dag:
     ComposerPodOperator(task_id="blocking", image="busybox", cmds=PRINT, secrets=[CANARY])
-    ComposerPodOperator(
-        task_id="startup-defer", image="busybox", cmds=PRINT, secrets=[CANARY], startup_wait="defer"
-    )
+    ComposerPodOperator(task_id="startup-defer", image="busybox", cmds=PRINT, secrets=[CANARY], startup_wait="defer")
     ComposerPodOperator(task_id="deferrable", image="busybox", cmds=PRINT, secrets=[CANARY], deferrable=True)
