@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import json
 import os
+import re
 import secrets
 import subprocess
 import time
@@ -25,6 +26,8 @@ _INHERITED_PREFIXES = ("AIRFLOW", "KUBECONFIG", "GUNICORN")
 _AUTH_MANAGER = "airflow.api_fastapi.auth.managers.simple.simple_auth_manager.SimpleAuthManager"
 _WEBSERVER_CONFIG = "from airflow.www.fab_security.manager import AUTH_DB\n\nAUTH_TYPE = AUTH_DB\n"
 USER = "lane"
+# Airflow 2's task log line: "[<time>] {file:line} INFO - message".
+_AIRFLOW2_LINE = re.compile(r"^\[[^\]]+\] \{[^}]+\} \w+ - (?P<message>.*)$")
 
 
 class Airflow:
@@ -235,5 +238,6 @@ def _messages(path: Path) -> List[str]:
                 continue
             except ValueError:
                 pass
-        messages.append(line)
+        match = _AIRFLOW2_LINE.match(line)
+        messages.append(match.group("message") if match else line)
     return messages
