@@ -190,6 +190,16 @@ def mask_secret(value: Any) -> None:
     _load(f"{_MASKER}.mask_secret")(value)
 
 
+async def amask_secret(value: Any) -> None:
+    """:func:`mask_secret` from a coroutine: Airflow 3's ``amask_secret`` tells the supervisor without blocking the
+    event loop; Airflow 2 (whose triggerer writes its own logs) and 3.0 without it register in this process."""
+    masker = importlib.import_module(_MASKER)
+    if hasattr(masker, "amask_secret"):
+        await masker.amask_secret(value)
+    else:
+        masker.mask_secret(value)
+
+
 def redact(value: Any) -> Any:
     """What Airflow's secrets masker makes of ``value`` (registered secrets become ``***``)."""
     return _load(f"{_MASKER}.redact")(value)
@@ -372,6 +382,7 @@ __all__ = [
     "dag_test_date",
     "prepare_thread_for_execute",
     "mask_secret",
+    "amask_secret",
     "redact",
     "task_interruption",
     "KubernetesHook",

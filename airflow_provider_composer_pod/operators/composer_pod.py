@@ -24,9 +24,7 @@ from airflow_provider_composer_pod.compat import (
 from airflow_provider_composer_pod.environment import DEFAULT_STARTUP_TIMEOUT_SECONDS
 from airflow_provider_composer_pod.hooks.connection import ComposerConnection, read_through
 from airflow_provider_composer_pod.kube.api_clients import retrying_api_client
-from airflow_provider_composer_pod.kube.diagnosis import (
-    FailureFacts,
-)
+from airflow_provider_composer_pod.kube.diagnosis import FailureFacts
 from airflow_provider_composer_pod.kube.log_stream import (
     DEFAULT_TAIL_LINES,
     LogPositions,
@@ -46,6 +44,7 @@ from airflow_provider_composer_pod.operators.failures import (
     read_trigger_event,
     report_startup_outcome,
 )
+from airflow_provider_composer_pod.operators.resume import register_secrets, resumed_pod
 from airflow_provider_composer_pod.operators.run_state import RunState
 from airflow_provider_composer_pod.startup.deadline import backstop, execution_deadline
 from airflow_provider_composer_pod.startup.wait import failing_fast_on_config_error
@@ -242,6 +241,8 @@ class ComposerPodOperator(KubernetesPodOperator):
         return self.execute(context)
 
     def build_pod_request_obj(self, *args: Any, **kwargs: Any) -> Any:
+        if self.run_state.startup_event is not None:  # resumed: the pod exists; KPO would build one with a new name
+            return resumed_pod(self, self.run_state.startup_event)
         try:
             pod = super().build_pod_request_obj(*args, **kwargs)
         except ConfigException as error:  # KPO asks its hook whether it runs in a cluster, which loads the config
@@ -257,12 +258,8 @@ class ComposerPodOperator(KubernetesPodOperator):
         return pod
 
     def get_or_create_pod(self, pod_request_obj: Any, context: Context, *args: Any, **kwargs: Any) -> Any:
-        if (
-            self.run_state.startup_event is not None
-        ):  # resumed after startup_wait="defer": the trigger's pod, checked already
-            return self.client.read_namespaced_pod(
-                self.run_state.startup_event["name"], self.run_state.startup_event["namespace"]
-            )
+        if self.run_state.startup_event is not None:  # resumed after startup_wait="defer": the pod itself
+            return pod_request_obj
         self.run_state.created_at = time.time()
         try:
             # The pre-flight runs where KPO creates the pod, not where it reattaches to this try's existing one.
@@ -274,6 +271,7 @@ class ComposerPodOperator(KubernetesPodOperator):
                 raise
             self.run_state.startup_failure = refused
             raise refused from None
+        register_secrets(self, pod)  # reattached to an existing pod: no pre-flight ran in this process
         if self.run_state.kill_requested and on_kill_action(self) == "delete_pod":
             # Killed while the create was on its way (Airflow 3 lets execute go on after on_kill).
             self.pod = pod

@@ -54,6 +54,7 @@ def after_preflight(task: Any, create: Callable[..., Any]) -> Callable[..., Any]
         except (AirflowException, ComposerPodInputError) as error:  # the pre-flight's and the validators' errors
             task.run_state.startup_failure = error
             raise
+        task.run_state.secrets_registered = True  # the pre-flight registered them as it read them
         return create(*args, **kwargs)
 
     return create_pod
@@ -145,8 +146,11 @@ def delete_after_failed_deferral(task: Any, context: Any, next_kwargs: Optional[
 
 def read_trigger_event(task: Any, context: Any, event: Any) -> None:
     """Back in KPO's trigger_reentry or execute_complete: Airflow's timeout, or our startup failure kept for cleanup."""
+    from airflow_provider_composer_pod.operators.resume import register_event_secrets
+
     check_deferral_timeout(task, event)
     task.run_state.execution_deadline = execution_deadline(task, context)  # KPO may defer again (logging_interval)
+    register_event_secrets(task, event)  # a new process: before KPO writes the pod's log lines
     if isinstance(event, dict) and event.get("composer_startup"):
         task.run_state.startup_failure = ComposerPodStartupError(event.get("message"))
 

@@ -24,6 +24,8 @@ class RunState:
     """The startup trigger's event, once the task resumes on a worker."""
     execution_deadline: Optional[float] = None
     """When ``execution_timeout`` passes (epoch seconds), for the triggers to enforce while the task is deferred."""
+    secrets_registered: bool = False
+    """The values of the pod's Secrets are registered with this process's secrets masker (pre-flight or resume)."""
     kill_requested: bool = False
     """Airflow asked this task to stop (``on_kill``)."""
     deleted_pods: Sequence[str] = ()

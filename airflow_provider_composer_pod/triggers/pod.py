@@ -17,12 +17,14 @@ from airflow.triggers.base import TriggerEvent
 
 from airflow_provider_composer_pod import compat
 from airflow_provider_composer_pod.compat import PROVIDER_VERSION, KubernetesPodTrigger, hook_connection_kwargs
-from airflow_provider_composer_pod.kube.cluster import ClusterConnection, list_pod_events
+from airflow_provider_composer_pod.kube.cluster import ClusterConnection, close_quietly, list_pod_events, new_api_client
 from airflow_provider_composer_pod.startup.deadline import expire, within
 from airflow_provider_composer_pod.startup.pod_watch import PodWatchRefusedError
 from airflow_provider_composer_pod.startup.story import CANNOT_START, DELETED, TIMEOUT, startup_advice
 from airflow_provider_composer_pod.startup.watch import wait_for_start
 from airflow_provider_composer_pod.triggers.startup import delete_if_task_killed, delete_killed_pod
+from airflow_provider_composer_pod.validation.preflight import secret_keys_used
+from airflow_provider_composer_pod.workloads.masking import amask_secret_data
 
 if KubernetesPodTrigger is None:  # pragma: no cover - providers before 5.2 have no deferrable mode to extend
     raise ImportError(
@@ -31,6 +33,31 @@ if KubernetesPodTrigger is None:  # pragma: no cover - providers before 5.2 have
     )
 
 _NOT_STARTING = (CANNOT_START, DELETED, TIMEOUT)
+
+
+async def register_pod_secrets(connection: ClusterConnection, namespace: str, name: str) -> None:
+    """The values of the Secret keys the pod uses, read with the async client and registered with the masker.
+
+    Only where the triggerer logs the container's lines; the worker hands no values over (the trigger's arguments
+    are stored in the metadata database). A Secret that is gone or unreadable (403) is skipped, as the pre-flight
+    skips it.
+    """
+    from kubernetes_asyncio.client import CoreV1Api
+
+    api = await new_api_client(connection)
+    try:
+        core = CoreV1Api(api)
+        pod = await core.read_namespaced_pod(name, namespace)
+        for secret, keys in secret_keys_used(pod).items():
+            try:
+                data = (await core.read_namespaced_secret(secret, namespace)).data
+            except Exception as error:
+                if getattr(error, "status", None) not in (403, 404):
+                    raise
+                continue
+            await amask_secret_data(data, keys)
+    finally:
+        await close_quietly(api)
 
 
 class ComposerPodTrigger(KubernetesPodTrigger):  # type: ignore[misc,valid-type]
@@ -121,6 +148,9 @@ class ComposerPodTrigger(KubernetesPodTrigger):  # type: ignore[misc,valid-type]
                 )
                 yield self._not_starting(outcome.state, message)
                 return
+        if getattr(self, "get_logs", False) and getattr(self, "logging_interval", None):
+            # The parent logs the container's lines here, in the triggerer, which never ran the pre-flight.
+            await register_pod_secrets(self._connection(), self.pod_namespace, self.pod_name)
         async for event in super().run():
             yield event
 

@@ -24,8 +24,9 @@ class Reference:
     used_by: str  # where the pod uses it, e.g. "env SQL_CONN of container base"
 
 
-def pod_references(pod: Any) -> List[Reference]:
-    """Every required (non-``optional``) Secret and ConfigMap the pod's containers and volumes use."""
+def pod_references(pod: Any, *, include_optional: bool = False) -> List[Reference]:
+    """Every required (non-``optional``) Secret and ConfigMap the pod's containers and volumes use; with
+    ``include_optional``, the optional ones too."""
     spec = attr(pod, "spec")
     refs: List[Reference] = []
     containers = [*(attr(spec, "init_containers") or []), *(attr(spec, "containers") or [])]
@@ -37,7 +38,7 @@ def pod_references(pod: Any) -> List[Reference]:
                 ("Secret", attr(source, "secret_key_ref")),
                 ("ConfigMap", attr(source, "config_map_key_ref")),
             ):
-                if ref is not None and not attr(ref, "optional"):
+                if ref is not None and (include_optional or not attr(ref, "optional")):
                     refs.append(
                         Reference(kind, attr(ref, "name"), attr(ref, "key"), f"env {attr(env, 'name')} of {where}")
                     )
@@ -46,13 +47,13 @@ def pod_references(pod: Any) -> List[Reference]:
                 ("Secret", attr(env_from, "secret_ref")),
                 ("ConfigMap", attr(env_from, "config_map_ref")),
             ):
-                if ref is not None and not attr(ref, "optional"):
+                if ref is not None and (include_optional or not attr(ref, "optional")):
                     refs.append(Reference(kind, attr(ref, "name"), None, f"envFrom of {where}"))
     for volume in attr(spec, "volumes") or []:
         where = f"volume {attr(volume, 'name')}"
         secret, config_map = attr(volume, "secret"), attr(volume, "config_map")
         for kind, source, name_field in (("Secret", secret, "secret_name"), ("ConfigMap", config_map, "name")):
-            if source is None or attr(source, "optional"):
+            if source is None or (attr(source, "optional") and not include_optional):
                 continue
             items = attr(source, "items") or []
             keys: Iterable[Optional[str]] = [attr(item, "key") for item in items] or [None]
@@ -156,6 +157,43 @@ def object_keys(client: Any) -> Any:
         return [*(obj.data or {}), *(getattr(obj, "binary_data", None) or {})]
 
     return read
+
+
+def secret_keys_used(pod: Any) -> Dict[str, Optional[Set[str]]]:
+    """Each Secret the pod uses (optional ones too: present, their values reach the container) and the keys it
+    uses of it; None where it uses them all (``envFrom``, a volume without ``items``)."""
+    used: Dict[str, Optional[Set[str]]] = {}
+    for ref in pod_references(pod, include_optional=True):
+        if ref.kind != "Secret":
+            continue
+        if ref.key is None:
+            used[ref.name] = None
+        elif used.get(ref.name, set()) is not None:
+            used.setdefault(ref.name, set()).add(ref.key)  # type: ignore[union-attr]
+    return used
+
+
+def register_pod_secrets(client: Any, pod: Any, log: Any) -> None:
+    """Register the values of the Secret keys ``pod`` uses with the secrets masker, before any of its log lines is
+    written: in a process that did not run the pre-flight (a resume after a deferral, a retry that reattaches).
+
+    Only the keys the pod uses are registered; a Secret that is gone or that RBAC forbids reading is skipped (its
+    values, if any, are then not known to this process), anything else raises: better no logs than unmasked ones.
+    """
+    from kubernetes.client.exceptions import ApiException
+
+    from airflow_provider_composer_pod.workloads.masking import mask_secret_data
+
+    namespace = attr(attr(pod, "metadata"), "namespace")
+    for name, keys in secret_keys_used(pod).items():
+        try:
+            secret = client.read_namespaced_secret(name, namespace)
+        except ApiException as error:
+            if error.status not in (403, 404):
+                raise
+            log.info("Cannot read Secret %s in namespace %s (%s) to mask its values.", name, namespace, error.status)
+            continue
+        mask_secret_data(secret.data, keys)
 
 
 # Only these literal arguments can hold something Autopilot or Composer rejects outright; a task without them skips

@@ -91,7 +91,7 @@ def run(args: Any) -> int:
     from rich.table import Table
 
     from airflow_provider_composer_pod.testing import KubernetesEmulator, PodScenario
-    from airflow_provider_composer_pod.testing.demo.guide import NAMESPACE, prepare_guide_examples
+    from airflow_provider_composer_pod.testing.harness.guide import NAMESPACE, prepare_guide_examples
 
     console = Console(width=max(150, shutil.get_terminal_size().columns))
     home = tempfile.mkdtemp(prefix="composer-pod-demo-")

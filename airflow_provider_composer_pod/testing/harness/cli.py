@@ -22,6 +22,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--time-scale", type=float, default=1.0, help="multiplier for simulated durations")
     parser.add_argument("--namespace", default="default", help="namespace of the kubeconfig context")
     parser.add_argument("--no-auth", action="store_true", help="accept requests without a bearer token")
+    parser.add_argument(
+        "--no-guide",
+        action="store_true",
+        help="start empty: without the guide's Secrets and the perl scenario that run the example DAGs "
+        "(as `composer-pod demo` prepares them)",
+    )
 
 
 def run(args: Any) -> int:
@@ -45,6 +51,10 @@ def run(args: Any) -> int:
     previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGINT, signal.SIGTERM)}
     emulator.start()
     try:
+        if not getattr(args, "no_guide", False):
+            from airflow_provider_composer_pod.testing.harness.guide import prepare_guide_examples
+
+            sys.stderr.write(f"Prepared {prepare_guide_examples(emulator)} (--no-guide: none)\n")
         sys.stdout.write(f"export KUBECONFIG={emulator.kubeconfig_path}\n")
         sys.stdout.flush()
         sys.stderr.write(f"Kubernetes emulator serving {emulator.url}; Ctrl-C to stop\n")

@@ -81,3 +81,34 @@ with DAG(dag_id="canary_secret_fails_fallback_to_logs", start_date=START, schedu
         on_failure_callback=record_exception,
         retries=0,
     )
+
+
+# Resumed in another process (tests/integration/e2e/test_secret_resume.py): the container prints the Secret at once,
+# and again after a pause, so that its lines are written by the resumed worker and, with deferrable=True and a
+# logging_interval, by the triggerer as well.
+_PRINT_TWICE = ["bash", "-c", "echo env=$SQL_CONN && sleep 2 && echo again=$SQL_CONN"]
+
+with DAG(dag_id="canary_secret_startup_defer", start_date=START, schedule=None, catchup=False):
+    ComposerPodOperator(
+        task_id="prints-secret", image="bash", cmds=_PRINT_TWICE, secrets=_canary_secrets(), startup_wait="defer"
+    )
+
+if "deferrable" in KPO_ARGUMENTS:
+    with DAG(dag_id="canary_secret_deferrable", start_date=START, schedule=None, catchup=False):
+        ComposerPodOperator(
+            task_id="prints-secret",
+            image="bash",
+            cmds=_PRINT_TWICE,
+            secrets=_canary_secrets(),
+            deferrable=True,
+            poll_interval=1,
+            **({"logging_interval": 1} if "logging_interval" in KPO_ARGUMENTS else {}),
+        )
+
+with DAG(dag_id="canary_secret_reattach", start_date=START, schedule=None, catchup=False):
+    ComposerPodOperator(
+        task_id="prints-secret",
+        image="bash",
+        cmds=["bash", "-c", "echo env=$SQL_CONN; for i in $(seq 1 50); do echo line-$i; sleep 0.5; done"],
+        secrets=_canary_secrets(),
+    )

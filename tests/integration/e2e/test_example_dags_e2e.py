@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import inspect
 import shutil
+from datetime import datetime, timezone
 
 import pytest
 
-from airflow_provider_composer_pod.compat import KubernetesPodOperator
-from airflow_provider_composer_pod.testing.demo.guide import prepare_guide_examples
+from airflow_provider_composer_pod.compat import AIRFLOW_3, KubernetesPodOperator
+from airflow_provider_composer_pod.testing.harness.guide import prepare_guide_examples
 from tests.integration.conftest import created_pods, delete_once_a_pod_is_created, pod_logged
 
 pytestmark = pytest.mark.e2e
@@ -60,6 +62,41 @@ def test_templates_example_renders_ds_and_variable(k8s_emulator, run_dag, monkey
     assert container["args"] == [ds]
     assert {"name": "MY_VALUE", "value": "example_value"} in container["env"]
     assert pod_logged(result.log, ds)
+
+
+def _dated_run(**dates):
+    """dag.test() keywords: a logical date (Airflow 2 calls it execution_date) and, on Airflow 3, run_after."""
+    from airflow import DAG
+
+    parameters = inspect.signature(DAG.test).parameters
+    if "logical_date" not in parameters:
+        return {"execution_date": dates["logical_date"]}
+    return dates
+
+
+def test_templates_example_renders_the_logical_date_where_the_run_has_one(k8s_emulator, run_dag, monkeypatch):
+    monkeypatch.setenv("AIRFLOW_VAR_MY_VALUE", "example_value")
+    logical_date = datetime(2024, 3, 5, 12, tzinfo=timezone.utc)
+    run_after = datetime(2024, 6, 7, 12, tzinfo=timezone.utc)
+
+    result = run_dag("composer_pod_ex_kube_templates", **_dated_run(logical_date=logical_date, run_after=run_after))
+
+    assert result.state == "success", result.log[-3000:]
+    assert created_pods(k8s_emulator, acted_on=False)[0].body["spec"]["containers"][0]["args"] == ["2024-03-05"]
+
+
+@pytest.mark.skipif(not AIRFLOW_3, reason="Airflow 2's runs always have a logical date (execution_date)")
+def test_templates_example_runs_without_a_logical_date(k8s_emulator, run_dag, monkeypatch):
+    # A manual trigger on Airflow 3 (UI, `airflow dags trigger`): no logical date, so no {{ ds }}; the run's date.
+    monkeypatch.setenv("AIRFLOW_VAR_MY_VALUE", "example_value")
+    run_after = datetime(2024, 6, 7, 12, tzinfo=timezone.utc)
+
+    result = run_dag("composer_pod_ex_kube_templates", logical_date=None, run_after=run_after)
+
+    assert result.state == "success", result.log[-3000:]
+    assert result.dag_run.logical_date is None
+    assert created_pods(k8s_emulator, acted_on=False)[0].body["spec"]["containers"][0]["args"] == ["2024-06-07"]
+    assert pod_logged(result.log, "2024-06-07")
 
 
 def test_templates_example_fails_before_any_pod_without_the_variable(k8s_emulator, run_dag):

@@ -1,5 +1,7 @@
 """The Composer guide's four example tasks on the emulator: the Secrets they expect, and a stand-in for perl:5.34.0.
 
+``composer-pod emulator`` (unless ``--no-guide``) and ``composer-pod demo`` both prepare them.
+
 The emulator pulls no images. The guide's ``ex-all-configs`` task runs ``perl -Mbignum=bpi -wle 'print bpi(2000)'``
 in ``perl:5.34.0``; here it runs on the host's perl. Debian 12's perl 5.36 dies in Math::BigInt::Calc on bignum's
 ``bpi(2000)`` (the image's perl does not), so when that exact failure shows up the same 2,000 digits are computed with
@@ -38,9 +40,13 @@ def host_perl(ctx: Any) -> int:
     return result.returncode
 
 
-def prepare_guide_examples(emulator: Any, namespace: str = NAMESPACE) -> None:
-    """Create the guide's Secrets and route ``perl`` images to the host's perl (where there is one)."""
+def prepare_guide_examples(emulator: Any, namespace: str = NAMESPACE) -> str:
+    """Create the guide's Secrets and route ``perl`` images to the host's perl (where there is one); say what was
+    prepared, in one line."""
     for name, data in GUIDE_SECRETS.items():
         emulator.create_secret(name, data, namespace)
+    secrets = f"Secrets {', '.join(GUIDE_SECRETS)} in namespace {namespace}"
     if shutil.which("perl"):
         emulator.add_scenario(PodScenario(image="perl", entrypoint=host_perl))
+        return f"the guide's examples: {secrets}; perl images run on the host's perl"
+    return f"the guide's examples: {secrets}; no perl on this host, so the perl example (ex-all-configs) fails"
