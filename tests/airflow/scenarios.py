@@ -15,6 +15,7 @@ from typing import Any, Callable, Dict, List, Optional, Tuple
 
 from tests.airflow.cluster import Cluster
 from tests.airflow.instance import Airflow
+from tests.airflow.processes import processes_mentioning
 
 EXAMPLES = [
     "composer_pod_ex_all_configs",
@@ -91,6 +92,9 @@ class Lane:
         self.airflow.mark_failed(dag_id, self.run_id, TASK)
         _until(lambda: not self.live_pods(dag_id), f"{dag_id}: pod {pods} not deleted after mark failed", 60)
         deleted_after = time.monotonic() - marked
+        # Airflow 2's task process, still ending, would write its own failure over a clear made before it exits.
+        running = f"run\0{dag_id}\0{TASK}\0{self.run_id}\0"
+        _until(lambda: not processes_mentioning(running), f"{dag_id}: the task process did not exit", 60)
         self.airflow.clear(dag_id, self.run_id, TASK)
         return deleted_after, pods
 

@@ -49,10 +49,11 @@ with _dag("lane_triggerer_restart"):
     ComposerPodOperator(task_id="sleeper", image="busybox", cmds=_sleeper(25), deferrable=True)
 
 with _dag("lane_worker_killed"):
+    # Long enough for the retry to find the pod still running: KPO replaces a finished pod of an earlier try.
     ComposerPodOperator(
         task_id="sleeper",
         image="busybox",
-        cmds=_sleeper(20),
+        cmds=_sleeper(45),
         retries=1,
         retry_delay=timedelta(seconds=1),
         on_execute_callback=_write_pid,
