@@ -15,7 +15,6 @@ from typing import Any, Callable, Dict, List, Optional, Tuple
 
 from tests.airflow.cluster import Cluster
 from tests.airflow.instance import Airflow
-from tests.airflow.processes import processes_mentioning
 
 EXAMPLES = [
     "composer_pod_ex_all_configs",
@@ -92,11 +91,18 @@ class Lane:
         self.airflow.mark_failed(dag_id, self.run_id, TASK)
         _until(lambda: not self.live_pods(dag_id), f"{dag_id}: pod {pods} not deleted after mark failed", 60)
         deleted_after = time.monotonic() - marked
-        # Airflow 2's task process, still ending, would write its own failure over a clear made before it exits.
-        running = f"run\0{dag_id}\0{TASK}\0{self.run_id}\0"
-        _until(lambda: not processes_mentioning(running), f"{dag_id}: the task process did not exit", 60)
+        # A clear made before the scheduler has heard from the executor that the marked try ended is undone by that
+        # report (the cleared task is failed as "finished although queued"), in Airflow 2 and 3 alike.
+        _until(lambda: self._executor_reported(dag_id), f"{dag_id}: no executor event for the marked try", 60)
         self.airflow.clear(dag_id, self.run_id, TASK)
         return deleted_after, pods
+
+    def _executor_reported(self, dag_id: str) -> bool:
+        keys = (f"dag_id='{dag_id}'", f"run_id='{self.run_id}'")
+        for line in self.airflow.components["scheduler"].log().splitlines():
+            if "Received executor event with state" in line and all(key in line for key in keys):
+                return True
+        return False
 
     def _restart_triggerer(self, dag_id: str) -> float:
         """SIGKILL the triggerer while the task is deferred, start a new one; returns the seconds it was down."""
