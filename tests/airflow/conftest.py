@@ -56,7 +56,7 @@ def lane_root() -> Iterator[Path]:
 
 @pytest.fixture(scope="session")
 def postgres(lane_root: Path) -> Iterator[Postgres]:
-    server = Postgres(ARTIFACTS)
+    server = Postgres(lane_root / "postgres", ARTIFACTS)
     try:
         yield server.start()
     finally:

@@ -11,7 +11,6 @@ import glob
 import os
 import shutil
 import subprocess
-import tempfile
 from pathlib import Path
 from typing import List, Optional
 
@@ -30,12 +29,12 @@ def server_bin() -> Optional[Path]:
 
 
 class Postgres:
-    """``start()`` makes and starts a cluster; ``stop()`` stops it and deletes its directory."""
+    """``start()`` makes and starts a cluster in ``root`` (a new directory); ``stop()`` stops it, deletes ``root``."""
 
-    def __init__(self, log_dir: Path) -> None:
+    def __init__(self, root: Path, log_dir: Path) -> None:
         self.bin = server_bin()
         self.port = 0
-        self.root = Path(tempfile.mkdtemp(prefix="composer-pod-pg-"))
+        self.root = root
         self.data = self.root / "data"
         self.log_path = log_dir / "postgres.log"
         self._user = "postgres" if os.geteuid() == 0 else ""
@@ -49,6 +48,7 @@ class Postgres:
     def start(self) -> Postgres:
         if self.bin is None:
             raise RuntimeError(f"no PostgreSQL server under {_BIN_GLOB}: `make test-airflow` installs `postgresql`")
+        self.root.mkdir()
         if self._user:
             shutil.chown(self.root, self._user)
         self.port = free_port()
