@@ -47,7 +47,12 @@ async def register_pod_secrets(connection: ClusterConnection, namespace: str, na
     api = await new_api_client(connection)
     try:
         core = CoreV1Api(api)
-        pod = await core.read_namespaced_pod(name, namespace)
+        try:
+            pod = await core.read_namespaced_pod(name, namespace)
+        except Exception as error:
+            if getattr(error, "status", None) == 404:  # gone: no line of it will be logged; the parent says so
+                return
+            raise
         for secret, keys in secret_keys_used(pod).items():
             try:
                 data = (await core.read_namespaced_secret(secret, namespace)).data

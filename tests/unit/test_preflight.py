@@ -11,6 +11,7 @@ from airflow_provider_composer_pod.validation.preflight import (
     Reference,
     check_references,
     pod_references,
+    secret_keys_used,
 )
 
 
@@ -142,3 +143,26 @@ def test_other_api_errors_propagate():
 
     with pytest.raises(ApiException):
         check_references(read, "ns", [REF_ENV], 2, logging.getLogger())
+
+
+def test_secret_keys_used_are_the_keys_the_pod_reads_optional_ones_included():
+    # The values a resumed try registers with the masker: only the keys used, all keys where the pod takes them all.
+    def key_ref(env: str, secret: str, key: str, optional: bool = False) -> k8s.V1EnvVar:
+        selector = k8s.V1SecretKeySelector(name=secret, key=key, optional=optional)
+        return k8s.V1EnvVar(name=env, value_from=k8s.V1EnvVarSource(secret_key_ref=selector))
+
+    pod = _pod(
+        env=[key_ref("A", "app", "a"), key_ref("B", "app", "b"), key_ref("C", "maybe", "c", optional=True)],
+        env_from=[k8s.V1EnvFromSource(secret_ref=k8s.V1SecretEnvSource(name="whole", optional=True))],
+    )
+    pod.spec.volumes = [
+        k8s.V1Volume(
+            name="one", secret=k8s.V1SecretVolumeSource(secret_name="files", items=[k8s.V1KeyToPath(key="k", path="k")])
+        ),
+        k8s.V1Volume(name="all", secret=k8s.V1SecretVolumeSource(secret_name="app")),  # the whole Secret after all
+        k8s.V1Volume(name="cfg", config_map=k8s.V1ConfigMapVolumeSource(name="not-a-secret")),
+    ]
+
+    assert secret_keys_used(pod) == {"app": None, "maybe": {"c"}, "whole": None, "files": {"k"}}
+    assert secret_keys_used(pod.to_dict()) == secret_keys_used(pod)
+    assert [r.name for r in pod_references(pod) if r.kind == "Secret"] == ["app", "app", "files", "app"]

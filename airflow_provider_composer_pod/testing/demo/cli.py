@@ -28,6 +28,8 @@ _SHOWN = re.compile(r"\[[\w-]+\] |Kubernetes config:|Task failed|exited with cod
 # Airflow 3 (structlog): "<time> [info     ] message [logger] loc=file:line";
 # Airflow 2: "[<time>] {file:line} INFO - message".
 _MESSAGE = re.compile(r"^(?:\S+ \[\w+\s*\] |\[[^\]]+\] \{[^}]+\} \w+ - )(?P<message>.*?)(?: +\[[\w.]+\] loc=\S+)?$")
+# The last line of a traceback: "airflow.sdk.exceptions.AirflowException: container base exited with code 3 ...".
+_RAISED = re.compile(r"^(?P<type>[A-Za-z_][\w.]*): (?P<message>\S.*)$")
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -50,6 +52,21 @@ def _dag_ids(folder: str) -> List[str]:
             with open(os.path.join(folder, name)) as source:
                 found.extend(pattern.findall(source.read()))
     return found
+
+
+def failure_reason(output: str) -> Optional[str]:
+    """Why the task failed, from ``airflow dags test``'s output: the first line of the last traceback's exception
+    ("Task failed with exception" is logged before the traceback, which ends with the exception and its message)."""
+    reason, in_traceback = None, False
+    for line in output.splitlines():
+        if line.startswith("Traceback (most recent call last):"):
+            in_traceback = True
+        elif in_traceback and line and not line[0].isspace():
+            match = _RAISED.match(line)
+            if match:
+                reason = f"{match.group('type').rpartition('.')[2]}: {match.group('message')}"
+            in_traceback = False
+    return reason
 
 
 def _shorten(message: str, limit: int = 200) -> str:
@@ -89,6 +106,7 @@ def _created_pods(emulator: Any, dag_id: str) -> List[Tuple[str, str, Optional[s
 def run(args: Any) -> int:
     from rich.console import Console
     from rich.table import Table
+    from rich.text import Text
 
     from airflow_provider_composer_pod.testing import KubernetesEmulator, PodScenario
     from airflow_provider_composer_pod.testing.harness.guide import NAMESPACE, prepare_guide_examples
@@ -132,16 +150,21 @@ def run(args: Any) -> int:
                     )
             states = [m.group(1) or m.group(2) for m in _FINISHED.finditer(output)]
             state = (states[-1] if states else ("success" if result.returncode == 0 else "failed")).lower()
+            reason = failure_reason(output) if state != "success" else None
+            if reason:
+                console.print("  Reason: " + _shorten(reason), markup=False, highlight=False, soft_wrap=True)
+                state = f"{state}: {_shorten(reason, 100)}"
             pods = _created_pods(emulator, dag_id) or [("-", "-", None)]
             for task_id, pod_name, created in pods:
                 phases = _phases(emulator, pod_name, created) if created else "-"
                 rows.append((dag_id, task_id, pod_name, phases, state))
         table = Table(title=f"composer-pod demo ({time.monotonic() - started:.0f} s)")
-        for column in ("DAG", "task", "pod", "phase timings (from creation)", "result"):
+        for column in ("DAG", "task", "pod", "phase timings (from creation)"):
             table.add_column(column, no_wrap=True)
+        table.add_column("result")  # a failure's reason wraps
         for dag_id, task_id, pod_name, phases, state in rows:
             colour = "green" if state == "success" else "red"
-            table.add_row(dag_id, task_id, pod_name, phases, f"[{colour}]{state}[/]")
+            table.add_row(dag_id, task_id, pod_name, phases, Text(state, style=colour))
         console.print(table)
         return 0 if rows and all(row[-1] == "success" for row in rows) else 1
     finally:
