@@ -79,6 +79,12 @@ class Lane:
     def _wait_for_pod(self, dag_id: str, state: str) -> None:
         self.airflow.wait_for_task_state(dag_id, self.run_id, TASK, [state], WAIT_SECONDS)
         _until(lambda: self.live_pods(dag_id), f"{dag_id}: no pod while {state}")
+        if state == "deferred":
+            # Deferred means the triggerer runs the trigger (it has written its log). A task marked failed before the
+            # triggerer picked its trigger up leaves the pod running on both versions: nothing cancels a trigger that
+            # never ran, and KPO deletes the pod only on the cancel of a running trigger.
+            folder = self.airflow.logs / f"dag_id={dag_id}" / f"run_id={self.run_id}" / f"task_id={TASK}"
+            _until(lambda: list(folder.glob("attempt=1.log.trigger.*.log")), f"{dag_id}: the trigger never started")
 
     def live_pods(self, dag_id: str) -> List[str]:
         return [pod.name for pod in self.cluster.pods_of(dag_id, TASK, self.run_id) if not pod.deleted]
@@ -107,7 +113,6 @@ class Lane:
     def _restart_triggerer(self, dag_id: str) -> float:
         """SIGKILL the triggerer while the task is deferred, start a new one; returns the seconds it was down."""
         self._wait_for_pod(dag_id, "deferred")
-        time.sleep(2)  # the trigger is running in the triggerer now
         killed = time.monotonic()
         self.airflow.components["triggerer"].kill()
         time.sleep(2)
