@@ -19,10 +19,6 @@ CANARY_MASKED = re.compile(r"^\[base\] (logs: )?the value is \*\*\*$", re.MULTIL
 # the task log files mask them.
 AIRFLOW3_WORKER_STDOUT = "Airflow 3.3 LocalExecutor: the scheduler's output repeats task log lines unmasked"
 
-# Found by this lane (not fixed yet): on Airflow 2.11, a deferred task marked failed leaves its pod running (on
-# Airflow 3.3 KPO's trigger deletes it when cancelled by the user, "invoking on_kill").
-AIRFLOW2_DEFERRED_MARK_FAILED = "Airflow 2.11: marking a deferred task failed does not delete its pod"
-
 EXPECTED_LINES = {
     "composer_pod_ex_all_configs": "[base] 3.14159265358979323846",
     "composer_pod_ex_startup_wait": "[base] started after the worker was freed",
@@ -65,11 +61,7 @@ def test_canary_secret_masked_in_the_task_log(lane: Lane, canary: str, task_id: 
 
 
 @pytest.mark.parametrize("dag_id", ["lane_mark_failed_running", "lane_mark_failed_deferred"])
-def test_mark_failed_deletes_the_pod_and_clear_reruns_once(
-    request: pytest.FixtureRequest, lane: Lane, dag_id: str
-) -> None:
-    if lane.airflow.major == 2 and dag_id == "lane_mark_failed_deferred":
-        request.applymarker(pytest.mark.xfail(strict=True, reason=AIRFLOW2_DEFERRED_MARK_FAILED))
+def test_mark_failed_deletes_the_pod_and_clear_reruns_once(lane: Lane, dag_id: str) -> None:
     deleted_after, first_pods = lane.outcome(dag_id)
     state = lane.airflow.wait_for_run(dag_id, lane.run_id)
     log = lane.airflow.task_log(dag_id, lane.run_id, TASK)
