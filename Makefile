@@ -56,10 +56,12 @@ bench-startup: venv
 # Install matrix (noxfile.py): one venv per Python x Airflow x cncf-kubernetes cell, each with a Composer-like pip
 # install check, then the whole suite against the installed wheel; results in .matrix/, summarised as the README's
 # table. `make test-matrix CELLS="af2.6.3-k4.4.0-py3.8 af3.3.2-k10.25.0-py3.11"` runs some; `.venv/bin/nox -l` lists.
+# All cells run as MATRIX_JOBS nox processes side by side (.ci/matrix.py; cells wait on pods much of the time).
 CELLS ?=
+MATRIX_JOBS ?= 2
 test-matrix: venv
-	PATH="$(abspath $(dir $(UV))):$$PATH" $(VENV)/bin/nox $(if $(CELLS),-s $(CELLS),-t matrix); status=$$?; \
-	$(PY) .ci/compat_table.py --print; exit $$status
+	PATH="$(abspath $(dir $(UV))):$$PATH" $(if $(CELLS),$(VENV)/bin/nox -s $(CELLS),$(PY) .ci/matrix.py --jobs $(MATRIX_JOBS)); \
+	status=$$?; $(PY) .ci/compat_table.py --print; exit $$status
 
 # Browser lane (tests/ui/): the connection form in real Airflow UIs, driven by Debian's headless Chromium through
 # Playwright (requirements/ui.txt, test tooling installed into .venv; it never downloads a browser). Airflow 3 runs

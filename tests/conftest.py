@@ -12,7 +12,16 @@ from typing import Any, Callable, Iterator
 import pytest
 
 # Tests never read a real cluster's config or a Composer worker's environment unless they set it themselves.
-for _name in ("KUBECONFIG", "COMPOSER_ENVIRONMENT", "COMPOSER_VERSION", "COMPOSER_POD_GENERATION"):
+for _name in (
+    "KUBECONFIG",
+    "COMPOSER_ENVIRONMENT",
+    "COMPOSER_VERSION",
+    "COMPOSER_POD_GENERATION",
+    "GCP_PROJECT",
+    "COMPOSER_LOCATION",
+    "COMPOSER_POD_COMPOSER_API_ENDPOINT",
+    "COMPOSER_POD_COMPOSER_API_TOKEN",
+):
     os.environ.pop(_name, None)
 # A throwaway Airflow home, set before anything imports Airflow, so tests never touch ~/airflow.
 os.environ["AIRFLOW_HOME"] = tempfile.mkdtemp(prefix="composer-pod-airflow-home-")

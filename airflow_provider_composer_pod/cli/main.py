@@ -45,6 +45,12 @@ COMMANDS = {
         "run_secret",
         "render or apply a Secret from literals and files (kubectl create secret generic, for Composer)",
     ),
+    "connection": (
+        "airflow_provider_composer_pod.cli.connections",
+        "add_arguments",
+        "run",
+        "test a Kubernetes connection (read as `airflow connections get` reads it) and say what works or what to fix",
+    ),
     "config-map": (
         "airflow_provider_composer_pod.cli.secrets",
         "add_config_map_arguments",

@@ -122,14 +122,14 @@ def _failure_reason(error: Exception) -> str:
 
 
 def _apply(manifest: Manifest, conn_id: str, kind: str) -> int:
-    from airflow_provider_composer_pod.hooks.composer_pod import ComposerPodHook
+    from airflow_provider_composer_pod.cli.connections import cli_hook
     from airflow_provider_composer_pod.validation.dags import quiet_stdout
 
     resource, _, method_name = _KINDS[kind]
-    hook = ComposerPodHook(conn_id=conn_id)
-    method: Callable[[Manifest], Any] = getattr(hook, method_name)
     try:
         with quiet_stdout():  # Airflow 3 logs to stdout; keep stdout for the result line
+            hook = cli_hook(conn_id)
+            method: Callable[[Manifest], Any] = getattr(hook, method_name)
             outcome = method(manifest)
     except Exception as error:
         print(f"error: applying {resource}/{manifest.name} failed: {_failure_reason(error)}", file=sys.stderr)

@@ -135,6 +135,14 @@ def dag_bag(dag_folder: str, **kwargs: Any) -> Any:
     return cls(dag_folder, **{key: value for key, value in kwargs.items() if key in accepted})
 
 
+def connection_from_secrets(conn_id: str) -> Any:
+    """A connection as ``airflow connections get`` reads it (variables, secrets backends, metadata database); outside a
+    task, Airflow 3's Task SDK (``BaseHook.get_connection``) skips the metadata database."""
+    from airflow.models.connection import Connection
+
+    return Connection.get_connection_from_secrets(conn_id)
+
+
 def dag_test_date(dag: Any, when: Any) -> dict:
     """``dag.test()`` keywords that make its DAG run id depend on ``when`` alone, so two calls make the same run:
     ``execution_date`` on Airflow 2; ``logical_date`` and ``run_after`` (the run id's time) on Airflow 3."""
@@ -156,7 +164,7 @@ def prepare_thread_for_execute() -> None:
         state.callers = {}
 
 
-_MASKER = "airflow.sdk.log" if AIRFLOW_3 else "airflow.utils.log.secrets_masker"
+MASKER_MODULE = "airflow.sdk.log" if AIRFLOW_3 else "airflow.utils.log.secrets_masker"
 
 # Airflow 3 deprecates airflow.exceptions.AirflowSkipException in favour of the Task SDK's.
 AirflowSkipException: Any = _load(
@@ -187,22 +195,12 @@ def task_timeout(message: str) -> BaseException:
 
 def mask_secret(value: Any) -> None:
     """Register a value with Airflow's secrets masker (imported on first use: it pulls in the logging stack)."""
-    _load(f"{_MASKER}.mask_secret")(value)
-
-
-async def amask_secret(value: Any) -> None:
-    """:func:`mask_secret` from a coroutine: Airflow 3's ``amask_secret`` tells the supervisor without blocking the
-    event loop; Airflow 2 (whose triggerer writes its own logs) and 3.0 without it register in this process."""
-    masker = importlib.import_module(_MASKER)
-    if hasattr(masker, "amask_secret"):
-        await masker.amask_secret(value)
-    else:
-        masker.mask_secret(value)
+    _load(f"{MASKER_MODULE}.mask_secret")(value)
 
 
 def redact(value: Any) -> Any:
     """What Airflow's secrets masker makes of ``value`` (registered secrets become ``***``)."""
-    return _load(f"{_MASKER}.redact")(value)
+    return _load(f"{MASKER_MODULE}.redact")(value)
 
 
 def _accepted_arguments(cls: Any) -> frozenset:
@@ -382,7 +380,6 @@ __all__ = [
     "dag_test_date",
     "prepare_thread_for_execute",
     "mask_secret",
-    "amask_secret",
     "redact",
     "task_interruption",
     "KubernetesHook",

@@ -146,13 +146,16 @@ class ComposerPodHook(KubernetesHook):
         from airflow_provider_composer_pod.hooks.connection_check import check_connection
 
         try:
-            self.retry_policy  # noqa: B018 - a bad 'API retry timeout (s)' is an answer too
-        except ComposerPodInputError as error:
+            self.retry_policy  # noqa: B018 - a bad 'API retry timeout (s)' or an unreadable extra is an answer too
+        except (ComposerPodInputError, ComposerPodConfigError) as error:
             return False, str(error)
         self.composer_connection.retry_policy = NO_RETRIES  # the Test button answers at once: unreachable is the answer
         if "api_client" in vars(self):  # a client built already keeps its policy unless told
             retrying_api_client(self.api_client, NO_RETRIES, self.log)
-        return check_connection(self)
+        ok, message = check_connection(self)
+        if ok:  # `airflow connections test` prints only "Connection success!": our line shows as a log line
+            self.log.info("%s", message)
+        return ok, message
 
     def resolved_extras(self) -> Dict[str, Any]:
         """The connection as this hook resolved it, config file included: all an async hook needs, no look-ups."""

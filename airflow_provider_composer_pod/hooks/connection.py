@@ -13,9 +13,10 @@ that reaches KPO's hook, sees the same connection as ours:
 
 from __future__ import annotations
 
+import json
 import os
 from functools import cached_property
-from typing import Any, Dict, Iterator, Mapping, Optional, Union
+from typing import Any, Callable, Dict, Iterator, Mapping, Optional, Union
 
 import yaml
 
@@ -48,6 +49,9 @@ class ComposerConnection:
         self.composer_generation = composer_generation
         self.api_retry_timeout = api_retry_timeout
         self.extras = extras  # given (a trigger's, resolved on the worker): the connection is not read
+        self.read_connection: Optional[Callable[[str], Any]] = None
+        """How to look the connection up; None: the hook's ``get_connection`` (a task's way; the CLI sets Airflow's
+        own CLI's way, ``compat.connection_from_secrets``)."""
         self._config_source: Optional[str] = None
 
     @cached_property
@@ -73,12 +77,17 @@ class ComposerConnection:
         if not conn_id:
             return {}
         try:
-            return dict(self.hook.get_connection(conn_id).extra_dejson)
+            connection = (self.read_connection or self.hook.get_connection)(conn_id)
         except AirflowNotFoundException:
+            unreadable = unreadable_environment_connection(conn_id)
+            if unreadable is not None:
+                raise unreadable from None
             if conn_id not in OPTIONAL_CONNECTIONS:
                 raise
             self.hook.log.info("Connection %r does not exist; using the defaults instead.", conn_id)
             return {}
+        check_extra_json(conn_id, getattr(connection, "extra", None))
+        return dict(connection.extra_dejson)
 
     def field(self, name: str) -> Any:
         return extra_field(self.kube_extras, name)
@@ -123,12 +132,34 @@ class ComposerConnection:
     def config_error(self, error: Exception) -> ComposerPodConfigError:
         """The kube config could not be loaded: say which one, and what to fix, instead of a traceback."""
         context = self.hook.cluster_context
+        missing = self.missing_config_file()
+        if missing is not None:
+            return ComposerPodConfigError(
+                f"The kube config file {missing} does not exist ({self.resolve_config_source()}). Fix the path in the "
+                "config_file argument or the connection's kube_config_path (on Cloud Composer: "
+                f"{COMPOSER_KUBE_CONFIG}), or create the file."
+            )
         return ComposerPodConfigError(
             f"The Kubernetes config ({self.resolve_config_source()}"
             + (f", context {context!r}" if context else "")
             + f") cannot be used: {error}. Fix the connection's kube config, or the config_file or "
             "cluster_context argument."
         )
+
+    def missing_config_file(self) -> Optional[str]:
+        """The kube config path chosen (argument, connection or ``KUBECONFIG``) when that file does not exist."""
+        hook = self.hook
+        candidates = [hook.config_file or self.field("kube_config_path")]
+        if not any(candidates) and not hook.in_cluster and not self.field("kube_config"):
+            if getattr(hook, "config_dict", None) or as_bool(self.field("in_cluster")):
+                return None
+            candidates = (os.environ.get("KUBECONFIG") or "").split(os.pathsep)
+            if not any(candidates) and not os.environ.get("KUBERNETES_SERVICE_HOST"):
+                candidates = ["~/.kube/config"]  # what the kubernetes client reads when told nothing
+        paths = [str(path) for path in candidates if path]
+        if paths and not any(os.path.exists(os.path.expanduser(path)) for path in paths):
+            return os.pathsep.join(paths)
+        return None
 
     def cluster(self) -> ClusterConnection:
         """The kube config as data, for a triggerer that must read no file or connection: the resolved one's file
@@ -183,6 +214,49 @@ class LazyExtras(Mapping[str, Any]):
 
     def __len__(self) -> int:
         return len(self._connection.kube_extras)
+
+
+def check_extra_json(conn_id: str, extra: Any) -> None:
+    """Raise for an extra that is not a JSON object (Airflow logs the error and reads it as empty: no extras)."""
+    if not isinstance(extra, str) or not extra.strip():
+        return
+    try:
+        parsed = json.loads(extra)
+    except ValueError as error:
+        problem = f"is not valid JSON ({error})"
+    else:
+        if isinstance(parsed, dict):
+            return
+        problem = f"is JSON but not an object (it is a {type(parsed).__name__})"
+    raise ComposerPodConfigError(
+        f"Connection {conn_id!r}: its extra {problem}. Fix: make the connection's Extra a JSON object, e.g. "
+        '{"namespace": "composer-user-workloads"} (airflow connections add ... --conn-extra \'{...}\').'
+    )
+
+
+def unreadable_environment_connection(conn_id: str) -> Optional[ComposerPodConfigError]:
+    """Why ``AIRFLOW_CONN_<ID>`` is set and still "not defined": Airflow skips a JSON value it cannot read."""
+    from urllib.parse import parse_qs, urlsplit
+
+    name = f"AIRFLOW_CONN_{conn_id.upper()}"
+    value = os.environ.get(name, "").strip()
+    if not value:
+        return None
+    if value.startswith("{"):
+        what, text = "is set but is not valid JSON", value
+    else:  # a URI; its extras are either query parameters or one JSON object in __extra__
+        what, text = (
+            "has an __extra__ that is not valid JSON",
+            (parse_qs(urlsplit(value).query).get("__extra__") or [""])[0],
+        )
+    try:
+        json.loads(text or "{}")
+    except ValueError as error:
+        return ComposerPodConfigError(
+            f"Connection {conn_id!r}: {name} {what} ({error}), so Airflow skips it. Fix: set it to a JSON object "
+            'such as {"conn_type": "kubernetes", "extra": {"namespace": "default"}}, or to a connection URI.'
+        )
+    return None
 
 
 def read_through(hook: Any, **arguments: Any) -> Any:

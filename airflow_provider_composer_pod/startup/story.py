@@ -102,6 +102,23 @@ def classify(pod: Optional[Dict[str, Any]]) -> Tuple[str, Optional[str]]:
     return PENDING, None
 
 
+_OUTCOMES = {
+    STARTED: "is running",
+    FINISHED: "finished ({reason}) before it was seen running",
+    CANNOT_START: "cannot start: a container waits in {reason}, which waiting will not fix",
+    DELETED: "was deleted while it was starting",
+    TIMEOUT: "was still Pending at the startup deadline",
+}
+
+
+def describe_outcome(state: str, reason: Optional[str], waited: float) -> str:
+    """How a startup wait ended, in words, for the trigger's log line (not ``cannot_start after 0.0 s``)."""
+    what = _OUTCOMES.get(state, state).format(reason=reason or "an unknown state")
+    if waited < 0.05:
+        return f"{what} (already when the trigger began watching)"
+    return f"{what} (seen after the trigger watched for {waited:.1f} s)"
+
+
 def is_scheduled(pod: Any) -> bool:
     conditions = attr_path(pod, "status", "conditions") or []
     return any(c.get("type") == "PodScheduled" and c.get("status") == "True" for c in conditions)

@@ -17,6 +17,7 @@ from airflow_provider_composer_pod import compat
 from airflow_provider_composer_pod.kube.cluster import ClusterConnection, delete_pod
 from airflow_provider_composer_pod.startup.deadline import expire, within
 from airflow_provider_composer_pod.startup.pod_watch import PodWatchRefusedError
+from airflow_provider_composer_pod.startup.story import describe_outcome
 from airflow_provider_composer_pod.startup.watch import wait_for_start
 
 _DEFERRED = "deferred"
@@ -97,7 +98,8 @@ class ComposerPodStartupTrigger(BaseTrigger):
                 await expire(self, self.connection, self.on_kill_action, self.termination_grace_period, doing)
             )
             return
-        self.log.info("Pod %s/%s: %s after %.1f s.", self.pod_namespace, self.pod_name, outcome.state, outcome.waited)
+        said = describe_outcome(outcome.state, outcome.reason, outcome.waited)
+        self.log.info("Pod %s/%s %s.", self.pod_namespace, self.pod_name, said)
         yield TriggerEvent(outcome.payload(self.pod_name, self.pod_namespace, self.created_at))
 
     async def on_kill(self) -> None:

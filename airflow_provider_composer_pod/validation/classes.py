@@ -24,6 +24,7 @@ def gpu_containers(containers: List[ContainerView], resource: str) -> List[Conta
 def resolve_class(check: Any) -> Optional[ClassRules]:
     """The class rules for ``check``'s pod (a ``validate._Check``), emitting what the selectors imply."""
     book, view = check.book, check.view
+    _node_pool(check)
     key = book.selector_key
     selected = check.override if check.override is not None else view.node_selector.get(key)
     field = "compute class" if check.override is not None else f"spec.nodeSelector[{key}]"
@@ -80,6 +81,22 @@ def _arm(check: Any, rules: ClassRules) -> ClassRules:
         None,
     )
     return rules
+
+
+def _node_pool(check: Any) -> None:
+    pool = check.book.entries.get("node_pool_selector")
+    chosen = None if pool is None else check.view.node_selector.get(pool.value)
+    if chosen is None or check.skip(chosen):
+        return
+    check.emit(
+        ERROR,
+        f"spec.nodeSelector[{pool.value}]",
+        str(chosen),
+        "chooses a node pool, which Autopilot refuses: it creates and manages the node pools itself",
+        pool.citation,
+        f"remove the selector; to choose hardware, select a compute class ({check.book.selector_key}) instead",
+        None,
+    )
 
 
 def _spot(check: Any, rules: ClassRules) -> None:

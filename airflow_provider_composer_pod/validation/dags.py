@@ -14,24 +14,69 @@ from dataclasses import dataclass, field
 from typing import Any, Dict, Iterator, List, Optional, Tuple
 
 from airflow_provider_composer_pod.environment import detect_environment
+from airflow_provider_composer_pod.validation.mapped import is_mapped_pod_task, literal_expansions, unmapped
 
 DEFAULT_GENERATION = 3
+"""What ``render`` shows, and ``validate`` warns about, outside Composer when ``--generation`` is not given."""
+NOT_COMPOSER = "not Composer"
+
+
+@dataclass
+class PodTask:
+    """One pod task to check: a plain task, one map index of a mapped task, or a mapped task's partial arguments."""
+
+    dag_id: str
+    task: Any
+    """The operator that runs (for a map index: the unmapped one); the MappedOperator itself when it would not build."""
+    file: str = ""
+    """The DAG's file, relative to the folder given (or the file's own folder)."""
+    map_index: Optional[int] = None
+    """The map index, or None for a task that is not mapped or whose expansion is known at run time only."""
+    map_count: Optional[int] = None
+    """How many map indexes literal expansions give; None for a task that is not mapped over literals."""
+    mapped: bool = False
+    error: Optional[BaseException] = None
+    """What constructing the task raised (recorded, not raised, so the file's other tasks are checked too)."""
+
+    @property
+    def task_id(self) -> str:
+        return str(self.task.task_id)
 
 
 @dataclass
 class LoadedDags:
     """The pod tasks found in a file or folder, and the files that failed to import."""
 
-    tasks: List[Tuple[str, Any]] = field(default_factory=list)
-    """(dag_id, task) for every KubernetesPodOperator, ComposerPodOperator included, in DAG and task order."""
+    tasks: List[PodTask] = field(default_factory=list)
+    """Every KubernetesPodOperator, ComposerPodOperator included, and each map index of mapped ones, in DAG order."""
     dag_count: int = 0
     import_errors: Dict[str, str] = field(default_factory=dict)
 
 
 @contextlib.contextmanager
 def quiet_stdout() -> Iterator[None]:
-    with contextlib.redirect_stdout(sys.stderr):
-        yield
+    """Everything written to stdout goes to stderr, even by a log handler that kept the original stream.
+
+    Airflow's structured logger writes to file descriptor 1 directly, so redirecting ``sys.stdout`` is not enough
+    for ``validate --format json``, whose stdout must hold only the JSON document.
+    """
+    sys.stdout.flush()
+    saved: Optional[int] = None
+    try:
+        saved = os.dup(1)
+        os.dup2(2, 1)
+    except OSError:  # no file descriptors to redirect (an embedded interpreter): sys.stdout alone
+        saved = None
+    try:
+        with contextlib.redirect_stdout(sys.stderr):
+            yield
+    finally:
+        if saved is not None:
+            for stream in (sys.stdout, sys.__stdout__):
+                with contextlib.suppress(Exception):
+                    stream.flush()  # type: ignore[union-attr]
+            os.dup2(saved, 1)
+            os.close(saved)
 
 
 def _dag_bag(path: str) -> Any:
@@ -41,17 +86,41 @@ def _dag_bag(path: str) -> Any:
 
 
 def load_pod_tasks(path: str) -> LoadedDags:
-    """Every pod task defined in ``path`` (a DAG file or a folder)."""
+    """Every pod task defined in ``path`` (a DAG file or a folder), with what constructing each one raised."""
     from airflow_provider_composer_pod.compat import KubernetesPodOperator
+    from airflow_provider_composer_pod.validation.preflight import collecting_literal_errors
 
-    with quiet_stdout():
+    root = os.path.abspath(path)
+    root = root if os.path.isdir(root) else os.path.dirname(root)
+    with quiet_stdout(), collecting_literal_errors() as errors:
         bag = _dag_bag(os.path.abspath(path))
-    loaded = LoadedDags(dag_count=len(bag.dags), import_errors=dict(bag.import_errors))
-    for dag_id in sorted(bag.dags):
-        for task in bag.dags[dag_id].tasks:
-            if isinstance(task, KubernetesPodOperator):
-                loaded.tasks.append((dag_id, task))
+        loaded = LoadedDags(dag_count=len(bag.dags), import_errors=dict(bag.import_errors))
+        for dag_id in sorted(bag.dags):
+            dag = bag.dags[dag_id]
+            file = os.path.relpath(str(getattr(dag, "fileloc", "") or root), root)
+            for task in dag.tasks:
+                if isinstance(task, KubernetesPodOperator):
+                    pod_task = PodTask(dag_id, task, file=file)
+                    loaded.tasks.append(pod_task)
+                elif is_mapped_pod_task(task, KubernetesPodOperator):
+                    loaded.tasks.extend(_map_indexes(dag_id, task, file))
+        for pod_task in loaded.tasks:
+            pod_task.error = pod_task.error or errors.get(id(pod_task.task))
     return loaded
+
+
+def _map_indexes(dag_id: str, task: Any, file: str) -> List[PodTask]:
+    expansions = literal_expansions(task)
+    count = None if expansions is None else len(expansions)
+    tasks = []
+    for index, expanded in enumerate([{}] if expansions is None else expansions):
+        pod_task = PodTask(dag_id, task, file, None if expansions is None else index, count, mapped=True)
+        try:
+            pod_task.task = unmapped(task, expanded)
+        except Exception as error:  # a bad expansion must not hide the other map indexes
+            pod_task.error = error
+        tasks.append(pod_task)
+    return tasks
 
 
 def build_pod(task: Any) -> Any:
@@ -63,14 +132,14 @@ def build_pod(task: Any) -> Any:
         return build_pod_offline(task)
 
 
-def resolve_generation(requested: Optional[int]) -> Tuple[int, str]:
-    """The generation to check against, and where it came from (for the output's header)."""
+def resolve_generation(requested: Optional[int]) -> Tuple[Optional[int], str]:
+    """The generation to check against, and where it came from (for the output's header); None outside Composer."""
     if requested is not None:
         return requested, "--generation"
     detected = detect_environment().generation
     if detected is not None:
         return detected, "this environment"
-    return DEFAULT_GENERATION, "default"
+    return None, NOT_COMPOSER
 
 
 def pod_to_dict(pod: Any) -> Dict[str, Any]:

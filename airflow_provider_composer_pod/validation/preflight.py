@@ -6,10 +6,12 @@ read each referenced object once, and say exactly what is missing and how to cre
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
+from contextvars import ContextVar
 from dataclasses import dataclass
-from typing import Any, Dict, Iterable, List, Optional, Set, Tuple
+from typing import Any, Dict, Iterable, Iterator, List, Optional, Set, Tuple
 
 from airflow_provider_composer_pod.compat import KPO_LABELS, RESOURCES_ATTRIBUTE
 from airflow_provider_composer_pod.errors import ComposerPodPreflightError
@@ -211,8 +213,37 @@ _RULED_ARGUMENTS = (
 )
 
 
+_COLLECTED: ContextVar[Optional[Dict[int, BaseException]]] = ContextVar("composer_pod_literal_errors", default=None)
+
+
+@contextlib.contextmanager
+def collecting_literal_errors() -> Iterator[Dict[int, BaseException]]:
+    """While open, :func:`check_literals` records each task's error under ``id(task)`` instead of raising it.
+
+    A raise at construction ends the DAG file there, so ``composer-pod validate`` would never see the tasks after the
+    first bad one; it loads DAG files inside this and reports each recorded error as that task's findings.
+    """
+    collected: Dict[int, BaseException] = {}
+    token = _COLLECTED.set(collected)
+    try:
+        yield collected
+    finally:
+        _COLLECTED.reset(token)
+
+
 def check_literals(task: Any) -> None:
     """At construction: raise for literal values that Autopilot or Composer would reject (a DAG import error)."""
+    collected = _COLLECTED.get()
+    if collected is None:
+        _check_literals(task)
+        return
+    try:
+        _check_literals(task)
+    except Exception as error:  # recorded for `composer-pod validate`, which reports it as the task's findings
+        collected[id(task)] = error
+
+
+def _check_literals(task: Any) -> None:
     if not any(getattr(task, name, None) for name in _RULED_ARGUMENTS):
         return
     from airflow_provider_composer_pod.environment import detect_environment

@@ -67,8 +67,15 @@ def mask_secret_data(data: Optional[Mapping[str, str]], keys: Optional[Collectio
 
 async def amask_secret_data(data: Optional[Mapping[str, str]], keys: Optional[Collection[str]] = None) -> None:
     """:func:`mask_secret_data` in an event loop (the triggerer): Airflow 3 tells its supervisor asynchronously."""
-    from airflow_provider_composer_pod.compat import amask_secret
+    import importlib
 
+    from airflow_provider_composer_pod.compat import MASKER_MODULE
+
+    # Airflow 3's amask_secret tells the supervisor without blocking the loop; Airflow 2's triggerer masks in-process.
+    masker = importlib.import_module(MASKER_MODULE)
     for value in used_values(data, keys):
         for pattern in secret_patterns(value):
-            await amask_secret(pattern)
+            if hasattr(masker, "amask_secret"):
+                await masker.amask_secret(pattern)
+            else:
+                masker.mask_secret(pattern)

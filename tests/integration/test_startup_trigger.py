@@ -116,14 +116,18 @@ async def test_fires_finished_for_a_pod_done_before_the_watch_saw_it_run(k8s_emu
     assert event["observed"] == {}
 
 
-async def test_fires_cannot_start_on_an_image_pull_failure(k8s_emulator, cluster):
+async def test_fires_cannot_start_on_an_image_pull_failure(k8s_emulator, cluster, log_text):
     k8s_emulator.scenario(image="busybox", pull_error="manifest unknown", pull_delay=0.1)
     k8s_emulator.create("pods", _pod("bad-image"), NS)
 
     event = await _first_event(_trigger(cluster, "bad-image"))
+    logged = log_text()
 
     assert event["status"] == "cannot_start"
     assert event["reason"] in ("ErrImagePull", "ImagePullBackOff")
+    said = f"Pod {NS}/bad-image cannot start: a container waits in {event['reason']}, which waiting will not fix ("
+    assert said in logged
+    assert "cannot_start after" not in logged
     advice = startup_advice(event["status"], event["pod"], k8s_emulator.events(NS, "bad-image"), timeout=30)
     assert "the image busybox:1.36 of container base cannot be pulled" in advice
     assert "manifest unknown" in advice

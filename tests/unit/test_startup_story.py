@@ -13,6 +13,7 @@ from airflow_provider_composer_pod.startup.story import (
     PENDING,
     STARTED,
     classify,
+    describe_outcome,
     describe_startup,
     go_duration,
     parse_time,
@@ -197,3 +198,35 @@ def test_trimmed_keeps_what_the_story_reads_and_drops_the_rest():
     assert kept["spec"]["containers"] == [{"name": "base", "image": "bash", "resources": {"requests": {"cpu": "1"}}}]
     assert "annotations" not in kept["metadata"]
     assert "hunter2" not in repr(kept)  # env values never reach a trigger event
+
+
+@pytest.mark.parametrize(
+    ("state", "reason", "waited", "said"),
+    [
+        pytest.param(
+            "cannot_start",
+            "ErrImagePull",
+            0.0,
+            "cannot start: a container waits in ErrImagePull, which waiting will not fix "
+            "(already when the trigger began watching)",
+            id="cannot-start-at-once",
+        ),
+        pytest.param("started", None, 12.34, "is running (seen after the trigger watched for 12.3 s)", id="started"),
+        pytest.param(
+            "finished",
+            "Succeeded",
+            0.0,
+            "finished (Succeeded) before it was seen running (already when the trigger began watching)",
+            id="finished",
+        ),
+        pytest.param(
+            "timeout",
+            None,
+            600.0,
+            "was still Pending at the startup deadline (seen after the trigger watched for 600.0 s)",
+            id="timeout",
+        ),
+    ],
+)
+def test_the_trigger_says_how_the_wait_ended_in_words(state, reason, waited, said):
+    assert describe_outcome(state, reason, waited) == said

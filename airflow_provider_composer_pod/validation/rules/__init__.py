@@ -90,7 +90,7 @@ class RuleBook:
     sources: Mapping[str, str]
     gpus: Optional[GpuRules] = None
     entries: Mapping[str, Entry] = field(default_factory=dict)
-    """Single documented values: ``spot``, ``custom_compute_classes``, ``arch_selector``,
+    """Single documented values: ``spot``, ``custom_compute_classes``, ``arch_selector``, ``node_pool_selector``,
     ``primary_container_annotation``."""
 
     def compute_class(self, name: Optional[str], pod_bursting: bool = False) -> Optional[ClassRules]:
@@ -231,6 +231,7 @@ def parse_rule_book(data: Mapping[str, Any]) -> RuleBook:
                 ("spot", _entry((data.get("spot") or {}).get("selector"))),
                 ("custom_compute_classes", _entry(data.get("custom_compute_classes"))),
                 ("arch_selector", _entry(data.get("arch_selector"))),
+                ("node_pool_selector", _entry(data.get("node_pool_selector"))),
                 ("primary_container_annotation", _entry(scopes.get("primary_container_annotation"))),
             )
             if entry is not None

@@ -186,12 +186,12 @@ def test_validate_reports_import_errors(tmp_path, capsys):
     code = validate.run(_args(validate, str(folder), "--no-color"))
 
     out = capsys.readouterr().out
-    assert code == 1
+    assert code == 2  # an import error is not a finding: the file's tasks were not checked
     assert "import error in" in out
     assert "boom" in out
 
 
-def test_validate_shows_composer_pod_operator_rejections_as_import_errors(tmp_path, capsys):
+def test_validate_shows_composer_pod_operator_rejections_as_findings(tmp_path, capsys):
     rejected = HEADER + textwrap.dedent(
         """
         with DAG(dag_id="rejected", start_date=datetime(2024, 1, 1), schedule=None, catchup=False):
@@ -204,9 +204,11 @@ def test_validate_shows_composer_pod_operator_rejections_as_import_errors(tmp_pa
     )
     folder = _folder(tmp_path, rejected=rejected)
 
-    code = validate.run(_args(validate, str(folder), "--generation", "2", "--no-color"))
+    code = validate.run(_args(validate, str(folder), "--generation", "2", "--format", "json"))
 
-    out = capsys.readouterr().out
+    document = json.loads(capsys.readouterr().out)
     assert code == 1
-    assert "import error in" in out
-    assert "resources.requests.memory=200Gi exceeds the Autopilot general-purpose maximum of 110Gi" in out
+    assert document["import_errors"] == {}  # the file loads on, so that its other tasks are checked too
+    (finding,) = [f for f in document["findings"] if f["level"] == "error"]
+    assert (finding["task_id"], finding["value"]) == ("too-big", "200Gi")
+    assert finding["rule"] == "exceeds the Autopilot general-purpose maximum of 110Gi"

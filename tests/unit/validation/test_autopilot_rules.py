@@ -361,6 +361,23 @@ CASES = [
         id="arm64-without-scale-out",
     ),  # fmt: skip
     pytest.param(
+        pod(base(cm("1", "4Gi")), selector={"cloud.google.com/gke-nodepool": "pool-1"}),
+        {"generation": 2},
+        [
+            (
+                "error",
+                "spec.nodeSelector[cloud.google.com/gke-nodepool]=pool-1 chooses a node pool, which Autopilot refuses",
+            )
+        ],
+        id="legacy-node-pool-selector",
+    ),
+    pytest.param(
+        pod(base(cm("1", "4Gi")), selector={"cloud.google.com/gke-nodepool": "pool-1"}),
+        {"generation": 1},
+        [],
+        id="node-pool-selector-on-composer-1",
+    ),
+    pytest.param(
         pod(base(cm("1", "4Gi")), selector={SPOT: "true"}),
         {"generation": 3},
         [("note", "spec.nodeSelector[cloud.google.com/gke-spot]=true makes this a Spot Pod")],
@@ -519,7 +536,7 @@ def guide_pods():
     from airflow_provider_composer_pod.validation.dags import build_pod, load_pod_tasks, pod_to_dict
 
     loaded = load_pod_tasks(str(Path(__file__).parents[3] / "example_dags"))
-    return {task.task_id: pod_to_dict(build_pod(task)) for _, task in loaded.tasks}
+    return {pod_task.task_id: pod_to_dict(build_pod(pod_task.task)) for pod_task in loaded.tasks}
 
 
 @pytest.mark.parametrize("bursting", [False, True], ids=["classic", "bursting"])

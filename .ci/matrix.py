@@ -1,0 +1,93 @@
+"""Run the install matrix's cells (noxfile.py) as N nox processes side by side.
+
+A cell spends much of its test time waiting (pods that sleep, deadlines, kills), so two cells at once on the 2-core
+CI machine finish in well under twice the time of one. Cells are dealt longest first (by the last run's
+``.matrix/<cell>/cell.json`` where there is one) to the job with the least work so far; each job is one
+``nox -s CELL ...`` whose lines are printed with the job's prefix as they come. The exit status is the worst of the
+jobs'.
+
+    python .ci/matrix.py --jobs 2
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+from typing import Dict, List
+
+ROOT = Path(__file__).resolve().parent.parent
+# A cell with no record yet: about what the slowest cells took in the last measured CI run.
+DEFAULT_SECONDS = 300.0
+
+
+def cells() -> List[str]:
+    sys.path.insert(0, str(ROOT))
+    import noxfile  # noqa: PLC0415 - the cell list lives there
+
+    return [noxfile.cell_name(cell) for cell in noxfile.CELLS]
+
+
+def last_seconds(cell: str) -> float:
+    try:
+        record = json.loads((ROOT / ".matrix" / cell / "cell.json").read_text())
+        return float(sum(record["timings"].values()))
+    except (OSError, ValueError, KeyError, TypeError):
+        return DEFAULT_SECONDS
+
+
+def deal(names: List[str], jobs: int) -> List[List[str]]:
+    """Longest first, each to the job with the least expected work so far."""
+    groups: List[List[str]] = [[] for _ in range(jobs)]
+    load = [0.0] * jobs
+    for name in sorted(names, key=last_seconds, reverse=True):
+        least = load.index(min(load))
+        groups[least].append(name)
+        load[least] += last_seconds(name)
+    return [group for group in groups if group]
+
+
+def _relay(prefix: str, stream) -> None:
+    for line in iter(stream.readline, ""):
+        sys.stdout.write(f"{prefix} {line}")
+        sys.stdout.flush()
+
+
+def run(groups: List[List[str]], nox: str) -> int:
+    started = time.monotonic()
+    running: Dict[str, subprocess.Popen] = {}
+    relays = []
+    for index, group in enumerate(groups, 1):
+        prefix = f"[matrix {index}]"
+        print(f"{prefix} cells: {' '.join(group)}", flush=True)
+        process = subprocess.Popen(
+            [nox, "-s", *group], cwd=str(ROOT), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+        )
+        running[prefix] = process
+        relay = threading.Thread(target=_relay, args=(prefix, process.stdout), daemon=True)
+        relay.start()
+        relays.append(relay)
+    codes = {prefix: process.wait() for prefix, process in running.items()}
+    for relay in relays:
+        relay.join()
+    for prefix, code in codes.items():
+        print(f"{prefix} exit {code}")
+    print(f"matrix: {len(groups)} jobs, {time.monotonic() - started:.0f} s", flush=True)
+    return max(codes.values())
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--jobs", type=int, default=int(os.environ.get("MATRIX_JOBS", "2")))
+    parser.add_argument("--nox", default=str(Path(sys.executable).parent / "nox"))
+    args = parser.parse_args()
+    return run(deal(cells(), max(1, args.jobs)), args.nox)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
