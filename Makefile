@@ -19,6 +19,7 @@ help:
 	@echo "make test-ui  the connection form in real Airflow 3 and 2.11 UIs, driven by headless Chromium"
 	@echo "make dist   the sdist and wheel in dist/, checked (twine, contents, version against CHANGELOG.md)"
 	@echo "make test-dist  the built wheel installed as Composer installs it, then run, in the oldest and newest cell"
+	@echo "make test-airflow  real Airflow 3.3 and 2.11 (scheduler, triggerer, API) on PostgreSQL against the emulator"
 
 .tools/bin/uv:
 	$(PYTHON) -m venv .tools
@@ -88,6 +89,27 @@ $(CHROMIUM):
 .PHONY: test-ui
 test-ui: $(VENV)/.ui-installed $(UI_AF2)/.installed | $(CHROMIUM)
 	COMPOSER_POD_UI_TESTS=1 CHROMIUM=$(CHROMIUM) COMPOSER_POD_UI_AF2=$(abspath $(UI_AF2)) $(PY) -m pytest tests/ui -v
+
+# Airflow lane (tests/airflow/): a real Airflow 3.3 (.venv: scheduler, dag-processor, triggerer, api-server) and 2.11
+# (the browser lane's .ui/af2: scheduler, triggerer, webserver), LocalExecutor on a throwaway PostgreSQL (Debian's
+# server, run as the postgres user), DAGs triggered through the REST API against `composer-pod emulator`. Server logs
+# go to tests/airflow/artifacts/. Installs Debian's postgresql where it is missing.
+PG_CTL := $(firstword $(wildcard /usr/lib/postgresql/*/bin/pg_ctl))
+
+$(VENV)/.airflow-lane-installed: requirements/airflow-lane.txt $(VENV)/.installed
+	$(UV_INSTALL) -r requirements/airflow-lane.txt
+	touch $@
+
+$(UI_AF2)/.airflow-lane-installed: requirements/airflow-lane.txt $(UI_AF2)/.installed
+	$(UV) pip install --quiet --python $(UI_AF2)/bin/python -r requirements/airflow-lane.txt
+	touch $@
+
+.PHONY: postgresql test-airflow
+postgresql:
+	@test -n "$(PG_CTL)" || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql; }
+
+test-airflow: $(VENV)/.airflow-lane-installed $(UI_AF2)/.airflow-lane-installed postgresql
+	COMPOSER_POD_AIRFLOW_TESTS=1 COMPOSER_POD_UI_AF2=$(abspath $(UI_AF2)) $(PY) -m pytest tests/airflow -v -p no:randomly
 
 # Upstream conformance lane (.ci/upstream/): cncf-kubernetes' own pod operator and trigger unit tests, from the sdist
 # of the provider in .venv (fetched from PyPI into .upstream/), run as shipped and with KubernetesPodOperator rebound
