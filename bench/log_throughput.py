@@ -11,14 +11,21 @@ Reported per side: wall seconds, worker CPU (this process's ``time.process_time`
 lines, lines delivered (distinct numbers seen), lines repeated, lines missing. Sides alternate order per size. The
 machine's load average is printed beside the table: compare ratios within one run, not absolute numbers.
 
-Why stock loses the final line: the provider's ``PodLogsConsumer.__iter__`` keeps the text after the last ``\n`` of
-each chunk as an incomplete item and yields it after the stream ends; after a chunk that ends in ``\n`` that is
-``[b""]``, so the stream's end yields one empty item. ``fetch_container_logs``'s ``consume_logs`` buffers each
-timestamped line until the next one arrives (continuation lines are glued on), so the real last line is still in
-``message_to_log`` when that empty item comes; ``parse_log_line("")`` finds no timestamp, and the empty item is glued
-on as a continuation: the last line is logged as ``"<text>\\n"``. With a container whose last line has no ``\n``,
-that is the line itself; either way the last line's delivery depends on the ``finally`` of ``consume_logs``, which
-runs only when the generator closes. (See the run's "final line" column for what this provider actually did.)
+Why stock loses the final line (cncf-kubernetes 10.25; ``tests/integration/test_log_stream.py`` shows each case,
+and fails them when run with the stock PodManager):
+
+- The stream breaks after the container has ended, before the last line arrived (a kubelet or API-server connection
+  dropped near the end, or a log read that falls behind a chatty pod). ``fetch_container_logs`` catches the error and
+  asks ``container_is_running``; the container has ended, so it returns and never reads the log again: the lines
+  after the break, the last one among them, are lost. (Ours reads the rest without ``follow`` from ``sinceTime``.)
+- The last line has no ``\n`` and the connection drops after it but before the chunked body's clean end:
+  ``PodLogsConsumer.__iter__`` holds it as an incomplete item and yields that only after the stream ends normally,
+  so the exception carries it away.
+- ``PodLogsConsumer`` also stops reading mid-stream once ``logs_available()`` says no: its pod is re-read only
+  every 120 s, and a container that ended more than ``post_termination_timeout`` (120 s) before that re-read cuts a
+  long read (a million lines read slower than written) short; the lines not read yet are lost.
+- Without a break it is delivered, but mangled: after a final ``\n`` the consumer yields one empty item, which
+  ``consume_logs`` glues on to the buffered last line as a continuation, so the task log gets ``"line 200\n"``.
 
 Usage: .venv/bin/python bench/log_throughput.py [--quick] [--sizes 10000 100000 1000000] [--long-sizes 10000 100000]
 """
