@@ -48,7 +48,8 @@ demo: venv
 bench: venv
 	$(PY) bench/parse_overhead.py
 
-# startup_wait: stock KubernetesPodTrigger against ComposerPodStartupTrigger (100/500/1000 pods), and the worker slot.
+# startup_wait: stock KubernetesPodTrigger against ComposerPodStartupTrigger (100/1000/5000 pods, 5000 also over 20
+# namespaces), and the worker slot.
 bench-startup: venv
 	$(PY) bench/startup_wait.py
 
