@@ -9,7 +9,7 @@ LOCK := requirements/dev.lock
 # This machine sets PYTHONDONTWRITEBYTECODE; compiling at install time keeps imports (and the benchmarks) honest.
 UV_INSTALL := $(UV) pip install --quiet --python $(PY) --compile-bytecode
 
-.PHONY: help venv test lint typecheck unit demo bench bench-startup lock clean test-matrix compat-table test-upstream \
+.PHONY: help venv test lint typecheck unit demo bench bench-startup bench-logs lock clean test-matrix compat-table test-upstream \
 	dist test-dist
 
 help:
@@ -52,9 +52,16 @@ demo: venv
 bench: venv
 	$(PY) bench/parse_overhead.py
 
-# startup_wait: stock KubernetesPodTrigger against ComposerPodStartupTrigger (100/500/1000 pods), and the worker slot.
+# startup_wait: stock KubernetesPodTrigger against ComposerPodStartupTrigger (100/1000/5000 pods, 5000 also over 20
+# namespaces), and the worker slot.
 bench-startup: venv
 	$(PY) bench/startup_wait.py
+
+# log_throughput: worker CPU per log line, stock KPO beside ComposerPodOperator (10k/100k/1M lines, and 2 KB lines);
+# `make bench-logs BENCH_ARGS=--quick` for a small run.
+BENCH_ARGS ?=
+bench-logs: venv
+	$(PY) bench/log_throughput.py $(BENCH_ARGS)
 
 # Install matrix (noxfile.py): one venv per Python x Airflow x cncf-kubernetes cell, each with a Composer-like pip
 # install check, then the whole suite against the installed wheel; results in .matrix/, summarised as the README's

@@ -1,6 +1,7 @@
 """Waiting for pods to start in a triggerer: stock KubernetesPodTrigger against ComposerPodStartupTrigger, in one run.
 
-Part 1, the triggerer. For N = 100, 500 and 1000 pods, each side gets the same emulator scenario: N pods created at
+Part 1, the triggerer. For N = 100, 1000 and 5000 pods (the largest also spread over ``--namespaces`` namespaces,
+20 by default), each side gets the same emulator scenario: N pods created at
 once, Pending for ``--pending`` seconds, then starting in ``--waves`` waves spread over ``--spread`` seconds (a
 scaled-down scale-up: the real thing is minutes). All N triggers run in one event loop, as a triggerer runs them:
 
@@ -12,7 +13,9 @@ Reported per side: API requests the emulator received while the triggers ran (po
 triggerer's CPU seconds (this process's user+system time over that phase, ``time.process_time``; the emulator runs in
 a child process, so serving the requests is not counted here but shown as "API server CPU"), and the start-detection
 latency, p50 and p99, from the moment the emulator's kubelet set the pod Running (recorded in the emulator process on
-the same clock) to the moment the trigger fired.
+the same clock) to the moment the trigger fired, and the triggerer's resident memory per waiting pod: the growth of
+this process's RSS from before the triggers were made to ``--pending`` * 0.8 s into the wait (every pod still
+Pending), divided by N (an RSS delta, so allocator reuse makes small N noisy).
 
 Part 2, the worker slot. One ComposerPodOperator task whose pod is Pending ``--slot-pending`` seconds (120 by
 default) and then runs 1 s, with ``startup_wait="block"`` and with ``"defer"``, side by side. A worker slot is held
@@ -20,7 +23,8 @@ while ``execute`` runs; with "defer" that is the first ``execute`` (until TaskDe
 (``execute_after_startup``), and the trigger's wait in between holds none. ``execute`` is called directly with a
 minimal context, as in bench/missing_secret.py.
 
-Usage: .venv/bin/python bench/startup_wait.py [--sizes 100 500 1000] [--pending 20] [--spread 10] [--slot-pending 120]
+Usage: .venv/bin/python bench/startup_wait.py [--sizes 100 1000 5000] [--namespaces 20] [--pending 20] [--spread 10]
+       [--slot-pending 120]
 """
 
 from __future__ import annotations
@@ -42,6 +46,20 @@ from typing import Any, Dict, List, Optional
 from task_context import task_context  # bench/task_context.py, next to this script
 
 NAMESPACE = "composer-user-workloads"
+MAX_NAMESPACES = 20
+
+
+def namespace(index: int, namespaces: int) -> str:
+    """The namespace of pod ``index`` when the pods are spread over ``namespaces`` (the first is NAMESPACE)."""
+    slot = index % namespaces
+    return NAMESPACE if slot == 0 else f"{NAMESPACE}-{slot:02d}"
+
+
+def resident_bytes() -> int:
+    with open("/proc/self/statm") as handle:
+        return int(handle.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+
+
 LABELS = {"kubernetes_pod_operator": "True"}
 
 
@@ -49,8 +67,10 @@ LABELS = {"kubernetes_pod_operator": "True"}
 def serve() -> int:
     """The child process: an emulator driven by one JSON command per stdin line, one JSON answer per stdout line."""
     from airflow_provider_composer_pod.testing import KubernetesEmulator, PodScenario
+    from airflow_provider_composer_pod.testing.harness.emulator import DEFAULT_NAMESPACES
 
-    emulator = KubernetesEmulator(namespace=NAMESPACE).start()
+    extra = [namespace(index, MAX_NAMESPACES) for index in range(1, MAX_NAMESPACES)]
+    emulator = KubernetesEmulator(namespace=NAMESPACE, namespaces=(*DEFAULT_NAMESPACES, *extra)).start()
     running_at: Dict[str, float] = {}
 
     def on_change(type_: str, resource: str, obj: Dict[str, Any], old: Optional[Dict[str, Any]]) -> None:
@@ -82,7 +102,7 @@ def serve() -> int:
                     "metadata": {"name": name, "labels": LABELS},
                     "spec": {"containers": [{"name": "base", "image": "bash", "command": ["sleep", "600"]}]},
                 }
-                emulator.create("pods", body, NAMESPACE)
+                emulator.create("pods", body, namespace(index, command["namespaces"]))
             emulator.clear_requests()
             answer["cpu"] = time.process_time()
         elif command["cmd"] == "slot":
@@ -136,11 +156,13 @@ class EmulatorProcess:
 class Trial:
     side: str
     n: int
+    namespaces: int
     requests: int
     watches: int
     cpu: float
     server_cpu: float
     wall: float
+    rss_per_pod: float = float("nan")
     latencies: List[float] = field(default_factory=list)
     missed: int = 0
 
@@ -151,14 +173,14 @@ class Trial:
         return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
 
 
-def _stock_trigger(name: str, config: Dict[str, Any]) -> Any:
+def _stock_trigger(name: str, pod_namespace: str, config: Dict[str, Any]) -> Any:
     from airflow.providers.cncf.kubernetes.triggers.pod import KubernetesPodTrigger
 
     # The arguments KubernetesPodOperator 10.x passes with its defaults (startup_check_interval_seconds=5,
     # poll_interval=2, log_events_on_startup=True), the kube config as config_dict.
     return KubernetesPodTrigger(
         pod_name=name,
-        pod_namespace=NAMESPACE,
+        pod_namespace=pod_namespace,
         trigger_start_time=datetime.now(timezone.utc),
         base_container_name="base",
         config_dict=config,
@@ -169,11 +191,11 @@ def _stock_trigger(name: str, config: Dict[str, Any]) -> Any:
     )
 
 
-def _our_trigger(name: str, cluster: Dict[str, Any]) -> Any:
+def _our_trigger(name: str, pod_namespace: str, cluster: Dict[str, Any]) -> Any:
     from airflow_provider_composer_pod.triggers.startup import ComposerPodStartupTrigger
 
     return ComposerPodStartupTrigger(
-        pod_name=name, pod_namespace=NAMESPACE, cluster=cluster, startup_timeout=600, created_at=time.time()
+        pod_name=name, pod_namespace=pod_namespace, cluster=cluster, startup_timeout=600, created_at=time.time()
     )
 
 
@@ -188,27 +210,52 @@ async def _wait_ours(trigger: Any) -> float:
     raise RuntimeError("no event")
 
 
-def run_trial(emulator: EmulatorProcess, side: str, n: int, args: Any, config: Dict[str, Any]) -> Trial:
+def run_trial(
+    emulator: EmulatorProcess, side: str, n: int, namespaces: int, args: Any, config: Dict[str, Any]
+) -> Trial:
+    import gc
+
     from airflow_provider_composer_pod.kube.cluster import ClusterConnection
 
-    prefix = f"{'stk' if side == 'stock' else 'our'}{n}"
+    prefix = f"{'stk' if side == 'stock' else 'our'}{n}n{namespaces}"
     before = emulator.send(
-        cmd="prepare", prefix=prefix, n=n, pending=args.pending, spread=args.spread, waves=args.waves
+        cmd="prepare",
+        prefix=prefix,
+        n=n,
+        namespaces=namespaces,
+        pending=args.pending,
+        spread=args.spread,
+        waves=args.waves,
     )
     names = [f"{prefix}-w{index % args.waves:02d}-{index}" for index in range(n)]
+    where = [namespace(index, namespaces) for index in range(n)]
     cluster = ClusterConnection(config_dict=config).to_dict()
+    waiting_rss: List[int] = []
+
+    async def sample_rss() -> None:
+        await asyncio.sleep(args.pending * 0.8)
+        waiting_rss.append(resident_bytes())
 
     async def main() -> List[float]:
+        sampler = asyncio.ensure_future(sample_rss())
         if side == "stock":
-            return await asyncio.gather(*(_wait_stock(_stock_trigger(name, config)) for name in names))
-        return await asyncio.gather(*(_wait_ours(_our_trigger(name, cluster)) for name in names))
+            waits = [_wait_stock(_stock_trigger(name, ns, config)) for name, ns in zip(names, where)]
+        else:
+            waits = [_wait_ours(_our_trigger(name, ns, cluster)) for name, ns in zip(names, where)]
+        fired = await asyncio.gather(*waits)
+        sampler.cancel()
+        return fired
 
+    gc.collect()
+    rss = resident_bytes()
     cpu, wall = time.process_time(), time.monotonic()
     fired = asyncio.run(main())
     cpu, wall = time.process_time() - cpu, time.monotonic() - wall
     stats = emulator.send(cmd="stats")
     running_at = stats["running_at"]
-    trial = Trial(side, n, stats["requests"], stats["watches"], cpu, stats["cpu"] - before["cpu"], wall)
+    trial = Trial(side, n, namespaces, stats["requests"], stats["watches"], cpu, stats["cpu"] - before["cpu"], wall)
+    if waiting_rss:
+        trial.rss_per_pod = (waiting_rss[0] - rss) / n
     for name, at in zip(names, fired):
         if name in running_at:
             trial.latencies.append(at - running_at[name])
@@ -255,7 +302,13 @@ async def _first_event(trigger: Any) -> Any:
 def main(argv: Optional[List[str]] = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--serve", action="store_true", help=argparse.SUPPRESS)
-    parser.add_argument("--sizes", type=int, nargs="+", default=[100, 500, 1000], help="pods per trial")
+    parser.add_argument("--sizes", type=int, nargs="+", default=[100, 1000, 5000], help="pods per trial")
+    parser.add_argument(
+        "--sides", nargs="+", choices=("stock", "ours"), default=["stock", "ours"], help="which triggers to run"
+    )
+    parser.add_argument(
+        "--namespaces", type=int, default=MAX_NAMESPACES, help="the largest size again over this many namespaces"
+    )
     parser.add_argument("--pending", type=float, default=20.0, help="seconds every pod stays Pending (default 20)")
     parser.add_argument("--spread", type=float, default=10.0, help="seconds over which the pods start (default 10)")
     parser.add_argument("--waves", type=int, default=20, help="start waves within the spread (default 20)")
@@ -281,19 +334,24 @@ def main(argv: Optional[List[str]] = None) -> int:
 
     from airflow_provider_composer_pod.triggers.startup import ComposerPodStartupTrigger  # noqa: F401
 
+    namespaces = max(1, min(args.namespaces, MAX_NAMESPACES))
+    cells = [(n, 1) for n in args.sizes] + ([(max(args.sizes), namespaces)] if namespaces > 1 else [])
+    load = os.getloadavg()
     emulator = EmulatorProcess()
     trials: List[Trial] = []
     slots: Dict[str, Any] = {}
     try:
         with open(emulator.kubeconfig) as handle:
             config = yaml.safe_load(handle)
-        for index, n in enumerate(args.sizes):
-            for side in ("stock", "ours") if index % 2 == 0 else ("ours", "stock"):
-                trial = run_trial(emulator, side, n, args, config)
+        for side in args.sides:  # a warm-up, not reported: the first trial of a side pays for first-time imports
+            run_trial(emulator, side, 20, 1, args, config)
+        for index, (n, spread) in enumerate(cells):
+            for side in args.sides if index % 2 == 0 else args.sides[::-1]:
+                trial = run_trial(emulator, side, n, spread, args, config)
                 trials.append(trial)
                 print(
-                    f"  {side:<5} N={n:<5} requests={trial.requests:<6} cpu={trial.cpu:6.2f} s "
-                    f"p99={trial.percentile(0.99):.3f} s wall={trial.wall:.1f} s",
+                    f"  {side:<5} N={n:<5} namespaces={spread:<3} requests={trial.requests:<6} cpu={trial.cpu:6.2f} s "
+                    f"p99={trial.percentile(0.99):.3f} s rss/pod={trial.rss_per_pod:.0f} B wall={trial.wall:.1f} s",
                     file=sys.stderr,
                     flush=True,
                 )
@@ -310,30 +368,34 @@ def main(argv: Optional[List[str]] = None) -> int:
         emulator.stop()
         shutil.rmtree(home, ignore_errors=True)
 
+    load = tuple(max(a, b) for a, b in zip(load, os.getloadavg()))
     print(
-        f"Python {sys.version.split()[0]}; {os.cpu_count()} CPUs; pods Pending {args.pending:g} s, then starting in "
+        f"Python {sys.version.split()[0]}; {os.cpu_count()} CPUs; load average (1/5/15 min, highest seen) "
+        f"{load[0]:.1f} / {load[1]:.1f} / {load[2]:.1f}; pods Pending {args.pending:g} s, then starting in "
         f"{args.waves} waves over {args.spread:g} s; all triggers of a side in one event loop"
     )
     header = (
-        f"| {'pods':>5} | {'trigger':<26} | {'API requests':>12} | {'watches':>7} | {'triggerer CPU s':>15} "
-        f"| {'API server CPU s':>16} | {'detect p50 s':>12} | {'detect p99 s':>12} |"
+        f"| {'pods':>5} | {'namespaces':>10} | {'trigger':<26} | {'API requests':>12} | {'per namespace':>13} "
+        f"| {'watches':>7} | {'triggerer CPU s':>15} | {'API server CPU s':>16} | {'detect p50 s':>12} "
+        f"| {'detect p99 s':>12} | {'RSS per waiting pod':>19} |"
     )
     print(header)
     print("|" + "|".join("-" * (len(cell)) for cell in header.split("|")[1:-1]) + "|")
     names = {"stock": "stock KubernetesPodTrigger", "ours": "ComposerPodStartupTrigger"}
-    for n in args.sizes:
-        for side in ("stock", "ours"):
-            t = next(t for t in trials if t.n == n and t.side == side)
+    for n, spread in cells:
+        for side in args.sides:
+            t = next(t for t in trials if (t.n, t.namespaces, t.side) == (n, spread, side))
             missed = f" ({t.missed} missed)" if t.missed else ""
             print(
-                f"| {n:>5} | {names[side]:<26} | {t.requests:>12} | {t.watches:>7} | {t.cpu:>15.2f} "
-                f"| {t.server_cpu:>16.2f} | {t.percentile(0.5):>12.3f} | {t.percentile(0.99):>12.3f} |{missed}"
+                f"| {n:>5} | {spread:>10} | {names[side]:<26} | {t.requests:>12} | {t.requests / spread:>13.1f} "
+                f"| {t.watches:>7} | {t.cpu:>15.2f} | {t.server_cpu:>16.2f} | {t.percentile(0.5):>12.3f} "
+                f"| {t.percentile(0.99):>12.3f} | {t.rss_per_pod / 1024:>16.1f} KB |{missed}"
             )
-    for n in args.sizes:
-        stock = next(t for t in trials if t.n == n and t.side == "stock")
-        ours = next(t for t in trials if t.n == n and t.side == "ours")
+    for n, spread in cells if len(args.sides) == 2 else []:
+        stock = next(t for t in trials if (t.n, t.namespaces, t.side) == (n, spread, "stock"))
+        ours = next(t for t in trials if (t.n, t.namespaces, t.side) == (n, spread, "ours"))
         print(
-            f"N={n}: stock / ours: API requests {stock.requests / max(ours.requests, 1):.0f}x, "
+            f"N={n}, {spread} namespace(s): stock / ours: API requests {stock.requests / max(ours.requests, 1):.0f}x, "
             f"triggerer CPU {stock.cpu / max(ours.cpu, 1e-9):.1f}x, "
             f"p99 detection {stock.percentile(0.99) / max(ours.percentile(0.99), 1e-9):.0f}x"
         )

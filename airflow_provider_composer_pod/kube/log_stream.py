@@ -16,7 +16,6 @@ last read without ``follow``, so the stream always ends.
 
 from __future__ import annotations
 
-import datetime
 import http.client
 import logging
 import time
@@ -25,15 +24,17 @@ from dataclasses import dataclass, field
 from typing import Any, Callable, Deque, Dict, Iterator, List, Optional, Tuple
 
 from airflow_provider_composer_pod.kube.backoff import backoff_delay
+from airflow_provider_composer_pod.kube.log_lines import parse_timestamp, since_time, split_lines, stamp_ns
 from airflow_provider_composer_pod.kube.retries import transient_reason
 from airflow_provider_composer_pod.kube.waits import wait
+
+__all__ = ["LogPositions", "Position", "ResumableLog", "follow_resumably", "parse_timestamp", "since_time"]
 
 # How many of the container's last lines are kept for the failure message (the operator's ``failure_log_lines``).
 DEFAULT_TAIL_LINES = 20
 MAX_TAIL_LINES = 1000
 _CONNECT_TIMEOUT = 30.0
 _MAX_BACKOFF = 5.0
-_EPOCH = datetime.datetime(1970, 1, 1, tzinfo=datetime.timezone.utc)
 
 
 def tail_line_count(value: Any, parameter: str = "failure_log_lines") -> int:
@@ -51,56 +52,36 @@ def tail_line_count(value: Any, parameter: str = "failure_log_lines") -> int:
     return value
 
 
-def parse_timestamp(line: bytes) -> Optional[int]:
-    """Nanoseconds since the epoch of a ``timestamps=true`` log line's prefix, or None when it has none."""
-    space = line.find(b" ")
-    stamp = (line[:space] if space > 0 else line.rstrip(b"\r\n")).decode("ascii", "replace")
-    if len(stamp) < 20 or stamp[4] != "-" or stamp[10] not in "Tt":
-        return None
-    try:
-        zone = stamp[-1]
-        if zone in "Zz":
-            body, offset = stamp[:-1], datetime.timedelta(0)
-        else:
-            body = stamp[:-6]
-            sign = 1 if stamp[-6] == "+" else -1
-            offset = sign * datetime.timedelta(hours=int(stamp[-5:-3]), minutes=int(stamp[-2:]))
-        whole, _, fraction = body.partition(".")
-        moment = datetime.datetime.strptime(whole, "%Y-%m-%dT%H:%M:%S").replace(tzinfo=datetime.timezone.utc)
-    except (ValueError, IndexError):
-        return None
-    if fraction and not fraction.isdigit():
-        return None
-    seconds = (moment - offset - _EPOCH) // datetime.timedelta(seconds=1)
-    return seconds * 1_000_000_000 + int((fraction or "0")[:9].ljust(9, "0"))
-
-
-def since_time(nanoseconds: int) -> str:
-    """The ``sinceTime`` for a resume: the API server takes whole seconds, so the second the line was written in."""
-    moment = _EPOCH + datetime.timedelta(seconds=nanoseconds // 1_000_000_000)
-    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
 @dataclass
 class Position:
-    """How far one container's log has been handed out, and its last lines (for the failure message)."""
+    """How far one container's log has been handed out, and its last lines (for the failure message).
+
+    ``tail`` holds the raw lines as read (decoding them waits until a failure message asks, see :meth:`last_lines`).
+    """
 
     last_ns: Optional[int] = None
     at_last: int = 0  # lines handed out that carry exactly last_ns
     lines: int = 0
-    tail: Deque[str] = field(default_factory=lambda: deque(maxlen=DEFAULT_TAIL_LINES))
+    tail: Deque[bytes] = field(default_factory=lambda: deque(maxlen=DEFAULT_TAIL_LINES))
 
     def record(self, line: bytes, stamp: Optional[int]) -> None:
         self.lines += 1
         if stamp is not None:
-            if self.last_ns is None or stamp > self.last_ns:
-                self.last_ns, self.at_last = stamp, 1
-            elif stamp == self.last_ns:
+            if stamp == self.last_ns:
                 self.at_last += 1
-        text = line.decode("utf-8", "backslashreplace").rstrip("\r\n")
-        if stamp is not None:
-            text = text.partition(" ")[2]
-        self.tail.append(text)
+            elif self.last_ns is None or stamp > self.last_ns:
+                self.last_ns, self.at_last = stamp, 1
+        self.tail.append(line)
+
+    def last_lines(self) -> List[str]:
+        """The tail as text, without the timestamps."""
+        texts = []
+        for line in self.tail:
+            text = line.decode("utf-8", "backslashreplace").rstrip("\r\n")
+            if parse_timestamp(line) is not None:
+                text = text.partition(" ")[2]
+            texts.append(text)
+        return texts
 
 
 class LogPositions:
@@ -119,7 +100,7 @@ class LogPositions:
     def tail(self, namespace: str, pod: str, container: str) -> Optional[List[str]]:
         """The last lines handed out, or None when this container's log was never read."""
         position = self._positions.get((namespace, pod, container))
-        return None if position is None or position.lines == 0 else list(position.tail)
+        return None if position is None or position.lines == 0 else position.last_lines()
 
 
 def is_transient(error: BaseException) -> bool:
@@ -221,34 +202,33 @@ class ResumableLog:
             _request_timeout=(_CONNECT_TIMEOUT, self.idle_timeout),
         )
 
-    def _lines(self, response: Any) -> Iterator[bytes]:
-        """Complete lines of one response; a line cut off by a broken connection is never handed out."""
-        pending = b""
-        for chunk in response.stream(amt=None, decode_content=True):
-            pending += chunk
-            if b"\n" not in chunk:
-                continue
-            *lines, pending = pending.split(b"\n")
-            for line in lines:
-                yield line + b"\n"
-        if pending:  # the last line of a container that did not end it with a newline
-            yield pending
+    def _read(self, response: Any) -> Iterator[bytes]:
+        """The complete lines of one response not handed out before, each recorded as it is handed out.
 
-    def _unseen(self, lines: Iterator[bytes]) -> Iterator[bytes]:
-        """Skip what an earlier read of this container already handed out, then record and hand out the rest."""
+        A line cut off by a broken connection is never handed out. An earlier read of this container may have handed
+        out the start of this one: lines older than its last timestamp are skipped, and of those with exactly that
+        timestamp as many as it handed out. This runs once per log line, so it parses only the timestamps that
+        differ from the line before's and keeps each line as the bytes it arrived in.
+        """
         position = self.position
-        catching_up = position.last_ns is not None
-        resume_ns, seen_at_resume = position.last_ns, 0
-        for line in lines:
-            stamp = parse_timestamp(line)
-            if catching_up and stamp is not None and resume_ns is not None:
-                if stamp < resume_ns:
+        record = position.record
+        resume_ns, skip_at_resume = position.last_ns, position.at_last
+        catching_up = resume_ns is not None
+        previous_raw, previous_ns = b"", None
+        for line in split_lines(response.stream(amt=None, decode_content=True)):
+            space = line.find(b" ")
+            raw = line[:space] if space > 0 else line.rstrip(b"\r\n")
+            if raw != previous_raw:
+                previous_raw, previous_ns = raw, stamp_ns(raw)
+            stamp = previous_ns
+            if catching_up and stamp is not None:
+                if stamp < resume_ns:  # type: ignore[operator]
                     continue
-                if stamp == resume_ns and seen_at_resume < position.at_last:
-                    seen_at_resume += 1
+                if stamp == resume_ns and skip_at_resume:
+                    skip_at_resume -= 1
                     continue
             catching_up = False
-            position.record(line, stamp)
+            record(line, stamp)
             yield line
 
     # ------------------------------------------------------------------------------------------------ state
@@ -286,15 +266,15 @@ class ResumableLog:
                 error = exc
             else:
                 try:
-                    for line in self._unseen(self._lines(response)):
-                        failing_since, attempt = None, 0
-                        yield line
+                    yield from self._read(response)
                 except Exception as exc:
                     if not is_transient(exc):
                         raise
                     error = exc
                 finally:
                     _close(response)
+                if self.position.lines != handed_out:  # this read brought lines: the failures so far are over
+                    failing_since, attempt = None, 0
             if error is None and not follow:
                 return
             # The response ended, broke, or was idle too long: what does the container do now?

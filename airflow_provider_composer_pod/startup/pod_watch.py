@@ -75,6 +75,8 @@ class PodSubscription:
     """One trigger's view of one pod: the latest state, when it changed, and when the watch first saw it scheduled
     and started (``observed``, wall-clock seconds; only from live watch events, never from a list)."""
 
+    __slots__ = ("name", "_watch", "pod", "known", "observed", "error", "_changed", "_waiter")
+
     def __init__(self, watch: NamespaceWatch, name: str) -> None:
         self.name = name
         self._watch: Optional[NamespaceWatch] = watch
@@ -82,7 +84,9 @@ class PodSubscription:
         self.known = False  # whether any state (including "deleted") has arrived
         self.observed: Dict[str, float] = {}
         self.error: Optional[PodWatchRefusedError] = None
-        self._changed = asyncio.Event()
+        # A flag and a bare future while waiting, not an Event and a task per wait: one per waiting pod, thousands.
+        self._changed = False
+        self._waiter: Optional[asyncio.Future] = None
 
     def deliver(self, pod: Optional[Dict[str, Any]], live: bool) -> None:
         self.known = True
@@ -93,31 +97,47 @@ class PodSubscription:
                 self.observed.setdefault("scheduled", now)
             if ((pod.get("status") or {}).get("phase") or "Pending") not in ("Pending", "Unknown"):
                 self.observed.setdefault("started", now)
-        self._changed.set()
+        self._set_changed()
 
     def fail(self, error: PodWatchRefusedError) -> None:
         self.error = error
-        self._changed.set()
+        self._set_changed()
+
+    def _set_changed(self) -> None:
+        self._changed = True
+        waiter = self._waiter
+        if waiter is not None and not waiter.done():
+            waiter.set_result(True)
 
     async def wait_changed(self, timeout: float) -> bool:
         """Wait until the state changes (True) or ``timeout`` seconds pass (False).
 
-        Not ``asyncio.wait_for``, which before Python 3.12 can lose a cancellation that arrives as the wait ends (a
-        killed task's trigger would then wait on)."""
-        waiter = asyncio.ensure_future(self._changed.wait())
-        try:
-            done, _ = await asyncio.wait({waiter}, timeout=max(timeout, 0.0))
-        finally:
-            waiter.cancel()
-        if not done:
+        A bare future awaited directly, not ``asyncio.wait_for``, which before Python 3.12 can lose a cancellation
+        that arrives as the wait ends (a killed task's trigger would then wait on); a cancellation cancels the
+        future and is raised here."""
+        if not self._changed:
+            loop = asyncio.get_running_loop()
+            waiter = self._waiter = loop.create_future()
+            timer = loop.call_later(max(timeout, 0.0), _time_out, waiter)
+            try:
+                await waiter
+            finally:
+                timer.cancel()
+                self._waiter = None
+        if not self._changed:
             return False
-        self._changed.clear()
+        self._changed = False
         return True
 
     def close(self) -> None:
         watch, self._watch = self._watch, None
         if watch is not None:
             watch.unsubscribe(self)
+
+
+def _time_out(waiter: asyncio.Future) -> None:
+    if not waiter.done():
+        waiter.set_result(False)
 
 
 @dataclass

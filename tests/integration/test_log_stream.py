@@ -7,6 +7,7 @@ import logging
 import time
 from typing import Any, List
 
+import pytest
 from kubernetes import client
 
 from airflow_provider_composer_pod.kube.log_stream import LogPositions, follow_resumably
@@ -91,3 +92,46 @@ def test_reads_without_timestamps_are_the_providers_own(k8s_emulator, core):
     lines = list(manager.read_pod_logs(pod=pod, container_name="base", timestamps=False, follow=False))
 
     assert b"".join(lines).decode() == "plain\n"
+
+
+def _final_line_entrypoint(count: int, final_newline: bool) -> Any:
+    async def entrypoint(ctx: Any) -> int:
+        for start in range(1, count + 1, 50):
+            text = "".join(f"line {n}\n" for n in range(start, min(count, start + 49) + 1))
+            ctx.write(text if final_newline or start + 50 <= count else text[:-1])
+            await ctx.sleep(0.01)
+        return 0
+
+    return entrypoint
+
+
+@pytest.mark.parametrize("final_newline", [pytest.param(True, id="newline"), pytest.param(False, id="no-newline")])
+@pytest.mark.parametrize(
+    "cut",
+    [
+        pytest.param({}, id="unbroken"),
+        pytest.param({"after_items": 199}, id="broken-before-the-last-line"),
+        pytest.param({"after_items": 200}, id="broken-after-the-last-line"),
+    ],
+)
+def test_the_last_line_reaches_the_task_log_once_and_as_written(k8s_emulator, core, caplog, final_newline, cut):
+    # Stock KPO logs its last line through consume_logs' `finally`, with the empty item PodLogsConsumer yields after
+    # a final "\n" glued on ("line 200\n"); ours hands KPO complete lines only, so the last is logged as written.
+    k8s_emulator.scenario(image="lines", entrypoint=_final_line_entrypoint(200, final_newline))
+    if cut:
+        k8s_emulator.faults.cut_streams("log", **cut)
+    name = f"last-{int(final_newline)}-{len(cut) and next(iter(cut.values()))}"
+    pod = _pod(name)
+    core.create_namespaced_pod(NAMESPACE, pod)
+    k8s_emulator.wait_for_pod(name, phases=("Running",))
+    manager = _manager(core, LogPositions())
+    logger = logging.getLogger(f"tests.log_stream.{name}")
+    manager._log = logger  # a plain logger caplog sees (Airflow 3's is structlog's)
+    caplog.set_level(logging.INFO, logger=logger.name)
+
+    status = manager.fetch_container_logs(pod=pod, container_name="base", follow=True)
+
+    messages = [r.getMessage() for r in caplog.records if r.name == logger.name and "line " in r.getMessage()]
+    assert messages == [f"[base] line {n}" for n in range(1, 201)]
+    assert status.running is False
+    assert len(k8s_emulator.requests(method="GET", path_contains=f"/{name}/log")) == (2 if cut else 1)

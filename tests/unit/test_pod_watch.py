@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import random
 
 import pytest
@@ -37,3 +38,26 @@ def test_triggers_share_a_watch_only_for_the_same_cluster_and_credentials(other,
 
     assert (one.key == other.key) is shared
     assert ClusterConnection.from_dict(one.to_dict()) == one
+
+
+def test_a_subscription_wakes_on_a_change_times_out_and_passes_a_cancellation_on():
+    from airflow_provider_composer_pod.startup.pod_watch import PodSubscription
+
+    async def scenario() -> list:
+        subscription = PodSubscription(None, "p")  # type: ignore[arg-type] - no watch: deliver() is called here
+        results = [await subscription.wait_changed(0.01)]  # nothing happened: a timeout
+        subscription.deliver({"status": {"phase": "Pending"}}, live=True)
+        results.append(await subscription.wait_changed(10))  # changed before the wait: no waiting
+        asyncio.get_running_loop().call_later(0.01, subscription.deliver, {"status": {"phase": "Running"}}, True)
+        results.append(await subscription.wait_changed(10))  # woken by the change
+        waiting = asyncio.ensure_future(subscription.wait_changed(10))
+        await asyncio.sleep(0.01)
+        waiting.cancel()
+        try:
+            await waiting
+        except asyncio.CancelledError:
+            results.append("cancelled")
+        results.append(subscription._waiter is None)
+        return results
+
+    assert asyncio.run(scenario()) == [False, True, True, "cancelled", True]
