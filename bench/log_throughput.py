@@ -39,13 +39,13 @@ import logging
 import os
 import re
 import shutil
-import subprocess
 import sys
 import tempfile
-import threading
 import time
 from collections import Counter
 from typing import Any, Dict, List, Optional
+
+from emulator_child import EmulatorProcess  # bench/emulator_child.py, next to this script
 
 NAMESPACE = "composer-user-workloads"
 BATCH = 500
@@ -91,33 +91,6 @@ def serve() -> int:
         print(json.dumps(answer), flush=True)
     emulator.stop()
     return 0
-
-
-class EmulatorProcess:
-    def __init__(self) -> None:
-        self.process = subprocess.Popen(
-            [sys.executable, __file__, "--serve"], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
-        )
-        self.kubeconfig: str = self._read()["kubeconfig"]
-        self._lock = threading.Lock()
-
-    def _read(self) -> Dict[str, Any]:
-        assert self.process.stdout is not None
-        return json.loads(self.process.stdout.readline())
-
-    def send(self, **command: Any) -> Dict[str, Any]:
-        assert self.process.stdin is not None
-        with self._lock:
-            self.process.stdin.write(json.dumps(command) + "\n")
-            self.process.stdin.flush()
-            return self._read()
-
-    def stop(self) -> None:
-        try:
-            self.send(cmd="stop")
-        except Exception:
-            pass
-        self.process.wait(timeout=60)
 
 
 # ------------------------------------------------------------------------------------------------ worker side
@@ -206,7 +179,7 @@ def main(argv: Optional[List[str]] = None) -> int:
     from airflow_provider_composer_pod import ComposerPodOperator  # noqa: F401
     from airflow_provider_composer_pod.compat import PROVIDER_VERSION
 
-    emulator = EmulatorProcess()
+    emulator = EmulatorProcess(__file__)
     extra = {"kube_config_path": emulator.kubeconfig, "namespace": NAMESPACE}
     os.environ["AIRFLOW_CONN_KUBERNETES_DEFAULT"] = json.dumps({"conn_type": "kubernetes", "extra": extra})
     runs = [(n, 80) for n in args.sizes] + [(n, LONG_WIDTH) for n in args.long_sizes]

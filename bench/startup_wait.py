@@ -34,7 +34,6 @@ import asyncio
 import json
 import os
 import shutil
-import subprocess
 import sys
 import tempfile
 import threading
@@ -43,6 +42,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any, Dict, List, Optional
 
+from emulator_child import EmulatorProcess  # bench/emulator_child.py, next to this script
 from task_context import task_context  # bench/task_context.py, next to this script
 
 NAMESPACE = "composer-user-workloads"
@@ -121,34 +121,6 @@ def serve() -> int:
         print(json.dumps(answer), flush=True)
     emulator.stop()
     return 0
-
-
-class EmulatorProcess:
-    def __init__(self) -> None:
-        self.process = subprocess.Popen(
-            [sys.executable, __file__, "--serve"], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
-        )
-        hello = self._read()
-        self.kubeconfig: str = hello["kubeconfig"]
-        self._lock = threading.Lock()
-
-    def _read(self) -> Dict[str, Any]:
-        assert self.process.stdout is not None
-        return json.loads(self.process.stdout.readline())
-
-    def send(self, **command: Any) -> Dict[str, Any]:
-        assert self.process.stdin is not None
-        with self._lock:
-            self.process.stdin.write(json.dumps(command) + "\n")
-            self.process.stdin.flush()
-            return self._read()
-
-    def stop(self) -> None:
-        try:
-            self.send(cmd="stop")
-        except Exception:
-            pass
-        self.process.wait(timeout=30)
 
 
 # ------------------------------------------------------------------------------------------------ part 1
@@ -337,7 +309,7 @@ def main(argv: Optional[List[str]] = None) -> int:
     namespaces = max(1, min(args.namespaces, MAX_NAMESPACES))
     cells = [(n, 1) for n in args.sizes] + ([(max(args.sizes), namespaces)] if namespaces > 1 else [])
     load = os.getloadavg()
-    emulator = EmulatorProcess()
+    emulator = EmulatorProcess(__file__, stop_timeout=30)
     trials: List[Trial] = []
     slots: Dict[str, Any] = {}
     try:
