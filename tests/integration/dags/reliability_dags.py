@@ -27,9 +27,7 @@ with DAG(dag_id="reliability_execution_timeout", start_date=START, schedule=None
         task_id="times-out",
         image="reliability/long-running",
         cmds=["sleep", "600"],
-        # Long enough for the pod to exist when it fires on a loaded machine (two matrix cells share 2 cores); 3 s
-        # sometimes timed the task out before the create, and the test found no pod to check.
-        execution_timeout=timedelta(seconds=10),
+        execution_timeout=timedelta(seconds=3),
         on_finish_action="keep_pod",  # kept when finished; a timed-out pod has not finished
     )
 
