@@ -23,6 +23,8 @@ import os
 import re
 import shutil
 import stat
+import subprocess
+import sys
 import traceback
 from pathlib import Path
 from typing import Any, Callable, Dict, List, Tuple
@@ -74,18 +76,31 @@ def _exception_text(error: BaseException) -> str:
     return "\n".join([str(error), repr(error), repr(vars(error)), trace])
 
 
+_SCAN = """
+import os, sys
+root, needle = sys.argv[1], sys.argv[2].encode("utf-8")
+for folder, _, names in os.walk(root):
+    for name in names:
+        path = os.path.join(folder, name)
+        try:
+            with open(path, "rb") as handle:
+                if needle in handle.read():
+                    print(path)
+        except OSError:
+            pass
+"""
+
+
 def _files_containing(root: str, needle: str) -> List[str]:
-    hits = []
-    for folder, _, names in os.walk(root):
-        for name in names:
-            path = os.path.join(folder, name)
-            try:
-                with open(path, "rb") as handle:
-                    if needle.encode("utf-8") in handle.read():
-                        hits.append(path)
-            except OSError:
-                continue
-    return hits
+    """The files under ``root`` holding ``needle``, read by a child process.
+
+    Not read here: this process has the SQLite metadata database open, and closing any other descriptor of that file
+    drops all of this process's POSIX locks on it (sqlite.org/howtocorrupt.html, 2.2). A worker process of a later
+    test then believes it is the database's last user, checkpoints and removes the WAL under this process's feet, and
+    the next query here finds "database disk image is malformed".
+    """
+    scan = subprocess.run([sys.executable, "-c", _SCAN, root, needle], capture_output=True, text=True, check=True)
+    return scan.stdout.splitlines()
 
 
 def _rendered_fields(ti: Any) -> Dict[str, Any]:
