@@ -11,7 +11,7 @@ import uuid
 from typing import Any, Dict, Iterator
 
 import pytest
-from kubernetes import client
+from kubernetes import client, watch
 from kubernetes.client.rest import ApiException
 
 
@@ -136,3 +136,22 @@ def test_apps_v1_is_discoverable(k8s_api: Any) -> None:
     deployments = next(r for r in resources.resources if r.name == "deployments")
     assert (deployments.kind, deployments.namespaced) == ("Deployment", True)
     assert {"create", "get", "list", "watch", "delete"} <= set(deployments.verbs)
+
+
+def test_a_watch_sees_a_deployment_added_and_deleted(apps: Any, k8s_namespace: str) -> None:
+    name = _name()
+    created = apps.create_namespaced_deployment(k8s_namespace, _deployment(name))
+    apps.delete_namespaced_deployment(name, k8s_namespace)
+
+    events = [
+        (event["type"], event["object"].metadata.name)
+        for event in watch.Watch().stream(
+            apps.list_namespaced_deployment,
+            k8s_namespace,
+            resource_version=str(int(created.metadata.resource_version) - 1),
+            timeout_seconds=1,
+        )
+        if event["object"].metadata.name == name
+    ]
+
+    assert events == [("ADDED", name), ("DELETED", name)]
