@@ -67,6 +67,11 @@ class ComposerPodRejectedError(AirflowException):
     """The API server refused to create the pod (no pod exists): what it said, and what to do."""
 
 
+class ComposerPodApiError(AirflowException):
+    """The Kubernetes API kept failing (5xx, unreachable) until the retrying gave up: the request, the last answer,
+    how long it was retried and what to do."""
+
+
 class ComposerPodStartupError(AirflowException):
     """The pod did not start: the message says why, from its status and events, and what to change."""
 

@@ -32,6 +32,7 @@ from typing import Any, Awaitable, Callable, Optional, TypeVar
 
 from airflow_provider_composer_pod.errors import ComposerPodInputError
 from airflow_provider_composer_pod.kube.backoff import backoff_delay
+from airflow_provider_composer_pod.kube.exhausted import GaveUp, mark, server_message
 from airflow_provider_composer_pod.kube.waits import wait as interruptible_wait
 
 T = TypeVar("T")
@@ -250,6 +251,7 @@ class _Attempts:
         remaining = self.policy.timeout - elapsed
         if remaining <= 0:
             if self.policy.timeout > 0:
+                self._mark(error, reason, elapsed, repeated=0)
                 self.logger.warning(
                     "Kubernetes API %s failed (%s%s); giving up after %.0f s of failures (api_retry_timeout=%.0f).",
                     self.what,
@@ -260,6 +262,7 @@ class _Attempts:
                 )
             return None
         if self._repeated(error):
+            self._mark(error, reason, elapsed, repeated=self.same_answers)
             self.logger.warning(
                 "Kubernetes API %s answered %s with the same body %d times in a row%s; giving up: a server that "
                 "repeats its answer to a request is not in an outage (api_retry_timeout=%.0f was not used up).",
@@ -283,6 +286,10 @@ class _Attempts:
         )
         return delay
 
+    def _mark(self, error: BaseException, reason: str, seconds: float, repeated: int) -> None:
+        said = server_message(error)
+        mark(error, GaveUp(self.what, reason, said, seconds, self.count, self.policy.timeout, repeated))
+
     def _repeated(self, error: BaseException) -> bool:
         """Whether this is the :data:`IDENTICAL_ANSWERS`-th HTTP 500 in a row with the same body."""
         answer = (_status(error), str(getattr(error, "body", None) or ""))
@@ -295,20 +302,9 @@ class _Attempts:
 
 
 def _said(error: BaseException) -> str:
-    """What the API server said, from a Status body's message (or the body's start): ``: "..."``, or nothing."""
-    import json
-
-    body = getattr(error, "body", None)
-    if not body:
-        return ""
-    text = body.decode("utf-8", "replace") if isinstance(body, bytes) else str(body)
-    try:
-        decoded = json.loads(text)
-    except ValueError:
-        decoded = None
-    message = decoded.get("message") if isinstance(decoded, dict) else None
-    said = str(message if message else text).strip()
-    return f": {said[:200]!r}" if said else ""
+    """What the API server said, quoted: ``: "..."``, or nothing."""
+    said = server_message(error)
+    return f": {said!r}" if said else ""
 
 
 def call_with_retries(

@@ -11,6 +11,7 @@ from airflow.exceptions import AirflowException
 from airflow_provider_composer_pod import compat
 from airflow_provider_composer_pod.compat import base_container_name, redact
 from airflow_provider_composer_pod.errors import (
+    ComposerPodApiError,
     ComposerPodInputError,
     ComposerPodPreflightError,
     ComposerPodStartupError,
@@ -23,6 +24,8 @@ from airflow_provider_composer_pod.kube.diagnosis import (
     failure_message,
     gather_facts,
 )
+from airflow_provider_composer_pod.kube.exhausted import exhausted_error, gave_up
+from airflow_provider_composer_pod.kube.seams import wrapped
 from airflow_provider_composer_pod.startup.deadline import execution_deadline, timed_out
 from airflow_provider_composer_pod.startup.wait import config_error
 from airflow_provider_composer_pod.validation.preflight import (
@@ -58,9 +61,38 @@ def after_preflight(task: Any, create: Callable[..., Any]) -> Callable[..., Any]
             task.run_state.startup_failure = error
             raise
         task.run_state.secrets_registered = True  # the pre-flight registered them as it read them
-        return create(*args, **kwargs)
+        # Inside KPO's retrying of the create (tenacity on create_pod), so that our typed error also ends KPO's
+        # attempts: the retrying client already spent api_retry_timeout, or heard the same 500 again and again.
+        with wrapped(task.pod_manager, "run_pod_async", lambda send: typed_when_exhausted(task, send)):
+            return create(*args, **kwargs)
 
     return create_pod
+
+
+def typed_when_exhausted(task: Any, send: Callable[..., Any]) -> Callable[..., Any]:
+    """KPO's ``run_pod_async`` (the create's request), raising :func:`retries_exhausted`'s error instead of the
+    client's when the retrying gave up."""
+
+    def run_pod_async(pod: Any, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return send(pod, *args, **kwargs)
+        except Exception as error:
+            exhausted = retries_exhausted(error, pod)
+            if exhausted is None:
+                raise
+            task.run_state.startup_failure = exhausted
+            raise exhausted from None
+
+    return run_pod_async
+
+
+def retries_exhausted(error: BaseException, pod: Any) -> Optional[ComposerPodApiError]:
+    """The create failed after the retrying gave up (5xx, unreachable): a typed error, not the client's, masked."""
+    record = gave_up(error)
+    if record is None:
+        return None
+    meta = pod.metadata
+    return ComposerPodApiError(redact(str(exhausted_error(record, f"pod {meta.name} in namespace {meta.namespace}"))))
 
 
 def start_failure(task: Any, pod: Any, problem: str) -> Exception:

@@ -105,3 +105,31 @@ def test_kubectl_create_secret_and_configmap_in_protobuf(k8s_emulator: Any) -> N
     assert stored["type"] == "Opaque"
     assert k8s_emulator.get("secrets", "reg", NS)["type"] == "kubernetes.io/dockerconfigjson"
     assert k8s_emulator.get("configmaps", "settings", NS)["data"] == {"mode": "fast"}
+
+
+def test_kubectl_create_deployment_in_protobuf(k8s_emulator: Any) -> None:
+    # kubectl sends built-in kinds as protobuf; the emulator stores Deployments but runs no controller (issue 19).
+    assert k8s_emulator.list("pods", NS) == []
+    created = _kubectl(k8s_emulator, "create", "deployment", "web", "--image=nginx:1.27", "--replicas=2", "-n", NS)
+    again = _kubectl(k8s_emulator, "create", "deployment", "web", "--image=nginx:1.27", "-n", NS)
+    listed = _kubectl(k8s_emulator, "get", "deployments", "-n", NS)
+    stored = k8s_emulator.get("deployments", "web", NS)
+    deleted = _kubectl(k8s_emulator, "delete", "deployment", "web", "-n", NS)
+
+    assert (created.returncode, created.stdout.strip()) == (0, "deployment.apps/web created"), created.stderr
+    post = k8s_emulator.requests(method="POST", path_contains="/deployments")[0]
+    assert (post.path, post.content_type) == (
+        f"/apis/apps/v1/namespaces/{NS}/deployments",
+        "application/vnd.kubernetes.protobuf",
+    )
+    assert again.returncode == 1
+    assert 'deployments.apps "web" already exists' in again.stderr
+    assert listed.stdout.splitlines()[0].split() == ["NAME", "READY", "UP-TO-DATE", "AVAILABLE", "AGE"]
+    assert listed.stdout.splitlines()[1].split()[:2] == ["web", "0/2"]
+    assert (deleted.returncode, deleted.stdout.strip()) == (0, 'deployment.apps "web" deleted'), deleted.stderr
+    assert stored["spec"]["selector"] == {"matchLabels": {"app": "web"}}
+    assert stored["spec"]["template"]["spec"]["containers"] == [
+        {"name": "nginx", "image": "nginx:1.27", "resources": {}}
+    ]
+    assert k8s_emulator.list("deployments", NS) == []
+    assert k8s_emulator.list("pods", NS) == []  # no controller

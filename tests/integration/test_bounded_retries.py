@@ -8,11 +8,14 @@ again and again was ridden out as if it were an outage.
 from __future__ import annotations
 
 import re
+import uuid
 from typing import Any, List
 
 import pytest
 from kubernetes.client.exceptions import ApiException
 
+from airflow_provider_composer_pod.compat import mask_secret
+from airflow_provider_composer_pod.errors import ComposerPodApiError
 from airflow_provider_composer_pod.hooks.composer_pod import ComposerPodHook
 from airflow_provider_composer_pod.kube.retries import IDENTICAL_ANSWERS
 from tests.integration.test_api_retries import NAMESPACE, OURS, pod_body
@@ -70,3 +73,63 @@ def test_500s_with_changing_bodies_are_ridden_out(k8s_emulator):
 
     assert hook.core_v1_client.list_namespaced_pod(NAMESPACE).items == []
     assert len(k8s_emulator.requests(method="GET", path=POD_COLLECTION)) == IDENTICAL_ANSWERS + 2
+
+
+# ------------------------------------------------------------------------ the operator's error when it gives up
+def run_create(**arguments: Any) -> Any:
+    """The real operator's steps up to and including its create (KPO's get_or_create_pod, pre-flight and all)."""
+    from tests.integration.test_bad_input_fuzz import run_task_steps
+
+    return run_task_steps({"image": "busybox:1.36", "cmds": ["true"], **arguments})
+
+
+def test_the_operator_raises_a_typed_error_after_the_same_500_again_and_again(k8s_emulator):
+    k8s_emulator.faults.fail_requests(
+        count=FOREVER, status=500, method="POST", path=r"/pods$", message='resources: Invalid value: "4Gi"'
+    )
+
+    with pytest.raises(ComposerPodApiError) as info:
+        run_create(api_retry_timeout=300)
+
+    message = str(info.value)
+    assert message.startswith(f"The Kubernetes API kept failing POST {POD_COLLECTION} for pod ")
+    assert f" in namespace {NAMESPACE}; the last answer was HTTP 500 Internal Server Error" in message
+    assert "resources: Invalid value:" in message  # what the server said
+    assert re.search(r"\d+ failed attempts over \d+ s, until the server gave the same answer 5 times in a row", message)
+    assert "the request is what it rejects" in message
+    assert "raising api_retry_timeout will not help" in message
+    assert len(k8s_emulator.requests(method="POST", path=POD_COLLECTION)) == IDENTICAL_ANSWERS  # KPO's retries too
+    assert info.value.__cause__ is None  # not the client's traceback
+    assert info.value.__suppress_context__
+    assert k8s_emulator.list("pods", NAMESPACE) == []
+
+
+def test_the_operator_raises_a_typed_error_when_api_retry_timeout_is_used_up(k8s_emulator):
+    k8s_emulator.faults.fail_requests(count=FOREVER, status=503, method="POST", path=r"/pods$")
+
+    with pytest.raises(ComposerPodApiError) as info:
+        run_create(api_retry_timeout=2)
+
+    message = str(info.value)
+    assert f"The Kubernetes API kept failing POST {POD_COLLECTION}" in message
+    assert "the last answer was HTTP 503 Service Unavailable: 'the server is currently unable" in message
+    assert "until api_retry_timeout=2 s was used up" in message
+    assert "check that the cluster's API server is up" in message
+    assert "raise api_retry_timeout" in message
+    assert k8s_emulator.list("pods", NAMESPACE) == []
+
+
+def test_the_typed_error_masks_a_secret_the_server_quotes(k8s_emulator):
+    canary = f"canary-{uuid.uuid4().hex}"
+    mask_secret(canary)
+    k8s_emulator.faults.fail_requests(
+        count=FOREVER, status=500, method="POST", path=r"/pods$", message=f"env: Invalid value: {canary}"
+    )
+
+    with pytest.raises(ComposerPodApiError) as info:
+        run_create(api_retry_timeout=300)
+
+    assert "env: Invalid value: ***" in str(info.value)
+    assert canary not in str(info.value)
+    assert canary not in repr(info.value.args)
+    assert k8s_emulator.list("pods", NAMESPACE) == []

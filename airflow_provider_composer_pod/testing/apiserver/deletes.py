@@ -9,7 +9,7 @@ from aiohttp import web
 
 from airflow_provider_composer_pod.testing.apiserver import errors
 from airflow_provider_composer_pod.testing.apiserver.recording import RequestRecord
-from airflow_provider_composer_pod.testing.apiserver.resources import CORE, NAMESPACES, PODS, Resource
+from airflow_provider_composer_pod.testing.apiserver.resources import NAMESPACES, PODS, STORED, Resource
 from airflow_provider_composer_pod.testing.apiserver.routes import (
     Route,
     json_response,
@@ -80,7 +80,7 @@ class DeleteHandlers:
         return obj
 
     async def _finalize_namespace(self, name: str) -> None:
-        for resource in CORE.values():
+        for resource in STORED.values():
             if resource.namespaced:
                 for item in self.store.list(resource, name):
                     if self.store.find(resource, name, item["metadata"]["name"]) is not None:

@@ -1,10 +1,10 @@
-"""The Kubernetes protobuf bodies kubectl sends, read for the kinds it creates that way here: Secret and ConfigMap.
+"""The Kubernetes protobuf bodies kubectl sends, read for the kinds it creates that way: Secret, ConfigMap, Deployment.
 
-kubectl (1.32) sends ``kubectl create secret|configmap`` as ``application/vnd.kubernetes.protobuf`` whatever the
-server's discovery says. The body is the magic ``k8s\\0`` then a ``runtime.Unknown`` whose ``raw`` is the object in
-the generated protobuf of ``k8s.io/api`` (field numbers from ``generated.proto``). Only the fields the emulator
-keeps are read; the result is the object as JSON would have given it. Other kinds answer 415 with a hint to send
-JSON (``kubectl create -f`` and ``kubectl apply`` do).
+kubectl (1.32) sends ``kubectl create secret|configmap|deployment`` as ``application/vnd.kubernetes.protobuf``
+whatever the server's discovery says. The body is the magic ``k8s\\0`` then a ``runtime.Unknown`` whose ``raw`` is
+the object in the generated protobuf of ``k8s.io/api`` (field numbers from ``generated.proto``). Only the fields the
+emulator keeps are read (unknown ones skipped); the result is the object as JSON would have given it. Other kinds
+answer 415 with a hint to send JSON (``kubectl create -f`` and ``kubectl apply`` do).
 """
 
 from __future__ import annotations
@@ -14,7 +14,8 @@ from typing import Any, Callable, Dict, Iterator, List, Optional, Tuple
 
 MAGIC = b"k8s\x00"
 HINT = (
-    "the emulator reads application/vnd.kubernetes.protobuf for Secrets and ConfigMaps only: send JSON, e.g. "
+    "the emulator reads application/vnd.kubernetes.protobuf for Secrets, ConfigMaps and Deployments only: send JSON, "
+    "e.g. "
     "kubectl create -f FILE or kubectl apply -f FILE"
 )
 
@@ -110,7 +111,80 @@ def _config_map(data: bytes) -> Dict[str, Any]:
     return obj
 
 
-READERS: Dict[str, Callable[[bytes], Dict[str, Any]]] = {"Secret": _secret, "ConfigMap": _config_map}
+def _strings(data: bytes, names: Dict[int, str]) -> Dict[str, Any]:
+    """The non-empty string fields of a message, by JSON name."""
+    return {names[number]: _text(value) for number, value in _fields(data) if number in names and value}
+
+
+def _label_selector(data: bytes) -> Dict[str, Any]:
+    selector: Dict[str, Any] = {}
+    for number, value in _fields(data):
+        if number == 1:
+            key, item = _entry(value)
+            selector.setdefault("matchLabels", {})[key] = _text(item)
+    return selector
+
+
+def _resources(data: bytes) -> Dict[str, Any]:
+    resources: Dict[str, Any] = {}
+    for number, value in _fields(data):
+        if number in (1, 2):  # limits, requests: map<string, Quantity{string = 1}>
+            key, item = _entry(value)
+            quantity = _strings(item, {1: "string"}).get("string", "")
+            resources.setdefault("limits" if number == 1 else "requests", {})[key] = quantity
+    return resources
+
+
+def _container(data: bytes) -> Dict[str, Any]:
+    container = _strings(data, {1: "name", 2: "image", 5: "workingDir", 14: "imagePullPolicy"})
+    for number, value in _fields(data):
+        if number in (3, 4):
+            container.setdefault("command" if number == 3 else "args", []).append(_text(value))
+        elif number == 6:  # ContainerPort: name 1, containerPort 3, protocol 4
+            port: Dict[str, Any] = _strings(value, {1: "name", 4: "protocol"})
+            port.update(("containerPort", item) for field, item in _fields(value) if field == 3)
+            container.setdefault("ports", []).append(port)
+        elif number == 8:
+            container["resources"] = _resources(value)
+    return container
+
+
+def _pod_template(data: bytes) -> Dict[str, Any]:
+    template: Dict[str, Any] = {}
+    for number, value in _fields(data):
+        if number == 1:
+            template["metadata"] = _object_meta(value)
+        elif number == 2:  # PodSpec: containers 2
+            containers = [_container(item) for field, item in _fields(value) if field == 2]
+            template["spec"] = {"containers": containers}
+    return template
+
+
+def _deployment(data: bytes) -> Dict[str, Any]:
+    obj: Dict[str, Any] = {}
+    for number, value in _fields(data):
+        if number == 1:
+            obj["metadata"] = _object_meta(value)
+        elif number == 2:
+            spec: Dict[str, Any] = {}
+            for field, item in _fields(value):
+                if field == 1:
+                    spec["replicas"] = item
+                elif field == 2:
+                    spec["selector"] = _label_selector(item)
+                elif field == 3:
+                    spec["template"] = _pod_template(item)
+                elif field == 4:  # DeploymentStrategy: type 1 (rollingUpdate is left to defaulting)
+                    spec["strategy"] = _strings(item, {1: "type"})
+            obj["spec"] = spec
+    return obj
+
+
+READERS: Dict[Tuple[str, str], Callable[[bytes], Dict[str, Any]]] = {
+    ("v1", "Secret"): _secret,
+    ("v1", "ConfigMap"): _config_map,
+    ("apps/v1", "Deployment"): _deployment,
+}
 
 
 def decode(raw: bytes) -> Optional[Dict[str, Any]]:
@@ -122,7 +196,7 @@ def decode(raw: bytes) -> Optional[Dict[str, Any]]:
         unknown.setdefault(number, []).append(value)
     type_meta = {number: _text(value) for number, value in _fields((unknown.get(1) or [b""])[0])}
     api_version, kind = type_meta.get(1, ""), type_meta.get(2, "")
-    reader = READERS.get(kind) if api_version == "v1" else None
+    reader = READERS.get((api_version, kind))
     if reader is None:
         return None
     return {"apiVersion": api_version, "kind": kind, **reader(bytes((unknown.get(2) or [b""])[0]))}

@@ -10,6 +10,7 @@ from typing import Any, Callable, Dict, FrozenSet, List, Optional, Tuple
 
 from airflow_provider_composer_pod.testing.apiserver import validation
 from airflow_provider_composer_pod.testing.apiserver.decoding import decode_error
+from airflow_provider_composer_pod.testing.apiserver.deployments import default_deployment, deployment_errors
 from airflow_provider_composer_pod.testing.apiserver.errors import bad_request, invalid
 
 _META_FIELDS = frozenset({"metadata.name", "metadata.namespace"})
@@ -127,8 +128,25 @@ NAMESPACES = Resource(
 )
 SERVICE_ACCOUNTS = Resource("serviceaccounts", "ServiceAccount", True, short_names=("sa",), singular="serviceaccount")
 
+# Stored only: no controller runs, so a Deployment makes no ReplicaSet and no pod.
+DEPLOYMENTS = Resource(
+    "deployments",
+    "Deployment",
+    True,
+    group="apps",
+    short_names=("deploy",),
+    singular="deployment",
+    categories=("all",),
+    has_generation=True,
+)
+
 CORE: Dict[str, Resource] = {r.name: r for r in (PODS, EVENTS, SECRETS, CONFIG_MAPS, NAMESPACES, SERVICE_ACCOUNTS)}
-GROUPS: Dict[Tuple[str, str], Dict[str, Resource]] = {("events.k8s.io", "v1"): {"events": EVENTS_V1}}
+GROUPS: Dict[Tuple[str, str], Dict[str, Resource]] = {
+    ("apps", "v1"): {"deployments": DEPLOYMENTS},
+    ("events.k8s.io", "v1"): {"events": EVENTS_V1},
+}
+# What the store keeps, by resource name; events.k8s.io/v1 events are views of the core ones.
+STORED: Dict[str, Resource] = {**CORE, DEPLOYMENTS.name: DEPLOYMENTS}
 
 
 def lookup(group: str, version: str, name: str) -> Optional[Resource]:
@@ -249,6 +267,8 @@ def _validate(resource: Resource, obj: Dict[str, Any]) -> None:
         errors = validation.pod_errors(obj)
     elif resource in (SECRETS, CONFIG_MAPS):
         errors = validation.metadata_errors(obj) + validation.key_errors(obj, ["data", "binaryData"])
+    elif resource is DEPLOYMENTS:
+        errors = validation.metadata_errors(obj) + deployment_errors(obj)
     else:
         errors = validation.metadata_errors(obj, resource.name_check)
     if errors:
@@ -260,6 +280,7 @@ DEFAULTERS: Dict[str, Callable[[Dict[str, Any]], None]] = {
     "secrets": default_secret,
     "configmaps": default_config_map,
     "namespaces": default_namespace,
+    "deployments": default_deployment,
 }
 
 

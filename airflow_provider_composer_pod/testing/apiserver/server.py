@@ -23,7 +23,7 @@ from airflow_provider_composer_pod.testing.apiserver.node import Node
 from airflow_provider_composer_pod.testing.apiserver.patch import apply_patch
 from airflow_provider_composer_pod.testing.apiserver.reads import ReadHandlers
 from airflow_provider_composer_pod.testing.apiserver.recording import RequestLog, RequestRecord
-from airflow_provider_composer_pod.testing.apiserver.resources import CORE, NAMESPACES, PODS
+from airflow_provider_composer_pod.testing.apiserver.resources import NAMESPACES, PODS, STORED
 from airflow_provider_composer_pod.testing.apiserver.routes import (
     TRUE,
     DenyRule,
@@ -212,7 +212,7 @@ class ApiServer(ReadHandlers, DeleteHandlers):
     ) -> web.StreamResponse:
         method = request.method
         resource = route.resource
-        storage = CORE[resource.name] if resource.group else resource
+        storage = STORED[resource.name]
         transform = to_events_v1 if resource.group == "events.k8s.io" else None
         dry_run = request.rel_url.query.get("dryRun") == "All"
         if route.subresource == "log" and resource is PODS and method == "GET":

@@ -18,7 +18,7 @@ from typing import Any, Callable, Deque, Dict, List, Optional, Set, Tuple
 from airflow_provider_composer_pod.testing import clock
 from airflow_provider_composer_pod.testing.apiserver import errors
 from airflow_provider_composer_pod.testing.apiserver.resources import (
-    CORE,
+    STORED,
     Resource,
     check_pod_update,
     ensure_namespace_body,
@@ -95,7 +95,7 @@ class Store:
         self.reset()
 
     def reset(self) -> None:
-        self.objects: Dict[str, Dict[Tuple[str, str], Obj]] = {name: {} for name in CORE}
+        self.objects: Dict[str, Dict[Tuple[str, str], Obj]] = {name: {} for name in STORED}
         self.rv = 0
         self.history: Deque[StoredEvent] = collections.deque()
         self.compacted_rv = 0

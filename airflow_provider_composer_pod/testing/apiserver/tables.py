@@ -125,6 +125,22 @@ TABLES: Dict[str, Tuple[List[Column], Callable[[Obj], List[Any]]]] = {
         [("Name", "string", "name", 0), ("Secrets", "string", "", 0), ("Age", "string", "", 0)],
         lambda o: [o["metadata"]["name"], len(o.get("secrets") or []), _age(o)],
     ),
+    "deployments": (
+        [
+            ("Name", "string", "name", 0),
+            ("Ready", "string", "", 0),
+            ("Up-to-date", "string", "", 0),
+            ("Available", "string", "", 0),
+            ("Age", "string", "", 0),
+        ],
+        lambda o: [
+            o["metadata"]["name"],
+            "{}/{}".format((o.get("status") or {}).get("readyReplicas", 0), (o.get("spec") or {}).get("replicas", 0)),
+            (o.get("status") or {}).get("updatedReplicas", 0),
+            (o.get("status") or {}).get("availableReplicas", 0),
+            _age(o),
+        ],
+    ),
     "events": (
         [
             ("Last Seen", "string", "", 0),

@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from typing import Any, Callable, Dict, List, Optional, Tuple, TypeVar
 
-from airflow_provider_composer_pod.testing.apiserver.resources import CORE, EVENTS
+from airflow_provider_composer_pod.testing.apiserver.resources import EVENTS, STORED
 from airflow_provider_composer_pod.testing.apiserver.store import Obj, Store
 from airflow_provider_composer_pod.testing.kubelet.kubelet import Kubelet
 
@@ -28,9 +28,9 @@ class ObjectHelpers:
 
     def _resource(self, resource: str) -> Any:
         try:
-            return CORE[resource]
+            return STORED[resource]
         except KeyError:
-            raise ValueError(f"unknown resource {resource!r}; use one of {sorted(CORE)}") from None
+            raise ValueError(f"unknown resource {resource!r}; use one of {sorted(STORED)}") from None
 
     def create(self, resource: str, body: Obj, namespace: Optional[str] = None) -> Obj:
         res = self._resource(resource)
