@@ -22,7 +22,7 @@ from airflow_provider_composer_pod.startup.deadline import expire, within
 from airflow_provider_composer_pod.startup.pod_watch import PodWatchRefusedError
 from airflow_provider_composer_pod.startup.story import CANNOT_START, DELETED, TIMEOUT, startup_advice
 from airflow_provider_composer_pod.startup.watch import wait_for_start
-from airflow_provider_composer_pod.triggers.startup import delete_if_task_killed, delete_killed_pod
+from airflow_provider_composer_pod.triggers.startup import delete_if_task_killed, delete_killed_pod, to_the_end
 from airflow_provider_composer_pod.validation.preflight import secret_keys_used
 from airflow_provider_composer_pod.workloads.masking import amask_secret_data
 
@@ -174,18 +174,20 @@ class ComposerPodTrigger(KubernetesPodTrigger):  # type: ignore[misc,valid-type]
         )
 
     # A kill while our startup wait runs is ours to handle (the parent's handlers expect its own run); after it, the
-    # parent's. Once we fired, the worker's KPO cleans up per on_finish_action.
+    # parent's. Once we fired, the worker's KPO cleans up per on_finish_action. Either runs to its end even when the
+    # triggerer cancels the trigger again meanwhile (``to_the_end``).
     async def on_kill(self) -> None:
         if self._startup_phase == "starting":
-            await delete_killed_pod(self, self._connection(), compat.on_kill_action(self), self._grace())
+            await to_the_end(delete_killed_pod(self, self._connection(), compat.on_kill_action(self), self._grace()))
         elif self._startup_phase != "fired":
-            await super().on_kill()
+            await to_the_end(super().on_kill())
 
     async def cleanup(self) -> None:
         if self._startup_phase == "starting":
-            await delete_if_task_killed(self, self._connection(), compat.on_kill_action(self), self._grace())
+            action = compat.on_kill_action(self)
+            await to_the_end(delete_if_task_killed(self, self._connection(), action, self._grace()))
         elif self._startup_phase != "fired":
-            await super().cleanup()
+            await to_the_end(super().cleanup())
 
     def _connection(self) -> ClusterConnection:
         return ClusterConnection.from_dict(self.cluster)

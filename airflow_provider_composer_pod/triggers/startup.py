@@ -9,7 +9,8 @@ worker then streams the logs and finishes the task exactly as the synchronous pa
 
 from __future__ import annotations
 
-from typing import Any, AsyncIterator, Dict, Optional
+import asyncio
+from typing import Any, AsyncIterator, Awaitable, Dict, Optional, Set
 
 from airflow.triggers.base import BaseTrigger, TriggerEvent
 
@@ -21,6 +22,8 @@ from airflow_provider_composer_pod.startup.story import describe_outcome
 from airflow_provider_composer_pod.startup.watch import wait_for_start
 
 _DEFERRED = "deferred"
+# The kill paths' work while it runs (the event loop keeps only weak references to tasks).
+_KILL_WORK: Set[asyncio.Future[Any]] = set()
 
 
 class ComposerPodStartupTrigger(BaseTrigger):
@@ -105,11 +108,38 @@ class ComposerPodStartupTrigger(BaseTrigger):
     async def on_kill(self) -> None:
         """Airflow 3.3+: a user killed the deferred task."""
         if not self._fired:
-            await delete_killed_pod(self, self.connection, self.on_kill_action, self.termination_grace_period)
+            await to_the_end(
+                delete_killed_pod(self, self.connection, self.on_kill_action, self.termination_grace_period)
+            )
 
     async def cleanup(self) -> None:
         if not self._fired:
-            await delete_if_task_killed(self, self.connection, self.on_kill_action, self.termination_grace_period)
+            grace = self.termination_grace_period
+            await to_the_end(delete_if_task_killed(self, self.connection, self.on_kill_action, grace))
+
+
+async def to_the_end(work: Awaitable[None]) -> None:
+    """Run a kill's ``work`` (a pod's delete) to its end even if the calling task is cancelled meanwhile.
+
+    The triggerer cancels a killed trigger's task again on every sync until the task has ended (Airflow 3.3 while
+    ``on_kill()`` runs, Airflow 2 while ``cleanup()`` runs); a cancellation that lands before the delete's request
+    is sent would leave the pod running. The work runs in a task of its own, shielded; a cancellation of the caller
+    is raised once the work is done. Should the caller be abandoned meanwhile, the work still finishes.
+    """
+    task = asyncio.ensure_future(work)
+    _KILL_WORK.add(task)
+    task.add_done_callback(_KILL_WORK.discard)
+    cancelled: Optional[asyncio.CancelledError] = None
+    while True:
+        try:
+            await asyncio.shield(task)
+            break
+        except asyncio.CancelledError as error:
+            if task.done():  # the work itself was cancelled (the event loop is closing), or just ended
+                raise
+            cancelled = error
+    if cancelled is not None:
+        raise cancelled
 
 
 async def delete_killed_pod(trigger: Any, connection: ClusterConnection, action: str, grace: Optional[int]) -> None:

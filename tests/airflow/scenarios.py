@@ -45,6 +45,9 @@ class Lane:
         self.run_id = f"af{airflow.major}"
         self.outcomes: Dict[str, Any] = {}
         self._threads: Dict[str, threading.Thread] = {}
+        # The triggerer restart SIGKILLs the one triggerer every deferred run shares: not before the kill of the
+        # deferred task has had its trigger delete the pod (a SIGKILL runs no trigger's on_kill or cleanup).
+        self._deferred_kill_done = threading.Event()
 
     def trigger_all(self) -> None:
         for dag_id in EXAMPLES:
@@ -91,11 +94,15 @@ class Lane:
 
     def _mark_failed_and_clear(self, dag_id: str, state: str) -> Tuple[float, List[str]]:
         """Mark the task failed while ``state``; once its pod is gone, clear it. Returns the seconds to deletion."""
-        self._wait_for_pod(dag_id, state)
-        pods = self.live_pods(dag_id)
-        marked = time.monotonic()
-        self.airflow.mark_failed(dag_id, self.run_id, TASK)
-        _until(lambda: not self.live_pods(dag_id), f"{dag_id}: pod {pods} not deleted after mark failed", 60)
+        try:
+            self._wait_for_pod(dag_id, state)
+            pods = self.live_pods(dag_id)
+            marked = time.monotonic()
+            self.airflow.mark_failed(dag_id, self.run_id, TASK)
+            _until(lambda: not self.live_pods(dag_id), f"{dag_id}: pod {pods} not deleted after mark failed", 60)
+        finally:
+            if state == "deferred":
+                self._deferred_kill_done.set()
         deleted_after = time.monotonic() - marked
         # A clear made before the scheduler has heard from the executor that the marked try ended is undone by that
         # report (the cleared task is failed as "finished although queued"), in Airflow 2 and 3 alike.
@@ -112,6 +119,7 @@ class Lane:
 
     def _restart_triggerer(self, dag_id: str) -> float:
         """SIGKILL the triggerer while the task is deferred, start a new one; returns the seconds it was down."""
+        self._deferred_kill_done.wait(WAIT_SECONDS)
         self._wait_for_pod(dag_id, "deferred")
         killed = time.monotonic()
         self.airflow.components["triggerer"].kill()

@@ -45,8 +45,8 @@ with _dag("lane_timeout_deferred"):
         execution_timeout=timedelta(seconds=15),
     )
 
-with _dag("lane_triggerer_restart"):
-    ComposerPodOperator(task_id="sleeper", image="busybox", cmds=_sleeper(25), deferrable=True)
+with _dag("lane_triggerer_restart"):  # long enough to be deferred still after lane_mark_failed_deferred's kill
+    ComposerPodOperator(task_id="sleeper", image="busybox", cmds=_sleeper(60), deferrable=True)
 
 with _dag("lane_worker_killed"):
     # Long enough for the retry to find the pod still running: KPO replaces a finished pod of an earlier try.
