@@ -259,7 +259,7 @@ def _apply(container: Any, plan: ContainerPlan) -> None:
         return
     from kubernetes.client import models as k8s
 
-    if container.resources is None:
+    if not isinstance(container.resources, k8s.V1ResourceRequirements):  # None, or provider 4.x's plain dict
         container.resources = k8s.V1ResourceRequirements()
     container.resources.requests = requests
     container.resources.limits = limits

@@ -17,6 +17,9 @@ from typing import Dict, List
 
 import pytest
 
+from airflow_provider_composer_pod import compat
+from airflow_provider_composer_pod.compat import DB_MIGRATE_COMMAND
+
 BIN = Path(sys.executable).parent
 
 
@@ -24,7 +27,7 @@ BIN = Path(sys.executable).parent
 def airflow_home(tmp_path_factory) -> Path:
     home = tmp_path_factory.mktemp("airflow-home")
     done = subprocess.run(
-        [str(BIN / "airflow"), "db", "migrate"], env=_env(home), capture_output=True, text=True, timeout=600
+        [str(BIN / "airflow"), *DB_MIGRATE_COMMAND], env=_env(home), capture_output=True, text=True, timeout=600
     )
     assert done.returncode == 0, done.stderr[-2000:]
     return home
@@ -107,7 +110,10 @@ def test_an_extra_that_is_not_json_is_named_not_skipped(airflow_home, k8s_emulat
     )
 
     assert applied.returncode == 1
-    assert f"Connection 'broken': AIRFLOW_CONN_BROKEN {said} (" in applied.stderr
+    # Airflow 2.6 parses a URI's __extra__ only when the extra is read: the same answer, said of the extra.
+    assert (f"Connection 'broken': AIRFLOW_CONN_BROKEN {said} (" in applied.stderr) or (
+        "Connection 'broken': its extra is not valid JSON (" in applied.stderr and compat.AIRFLOW_VERSION.major == 2
+    )
     assert "isn't defined" not in applied.stderr
     assert _secret_posts(k8s_emulator) == []
 

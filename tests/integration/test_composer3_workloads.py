@@ -46,7 +46,9 @@ def test_secret_round_trip_through_the_composer_api(composer3: Any, k8s_emulator
     composer3.sync_delay = 0.3
     hook = ComposerPodHook(conn_id="kubernetes_default")
     first = secret_manifest("airflow-secrets", literals={"sql_alchemy_conn": "c3-value-one"})
-    second = secret_manifest("airflow-secrets", literals={"sql_alchemy_conn": "c3-value-two", "extra": "x"})
+    second = secret_manifest(
+        "airflow-secrets", literals={"sql_alchemy_conn": "c3-value-two", "extra": "c3-extra-value"}
+    )
 
     assert hook.create_or_replace_secret(first) == "created"
     assert hook.create_or_replace_secret(second) == "replaced"
@@ -101,7 +103,7 @@ def test_connection_fields_name_the_environment(composer3: Any, monkeypatch: pyt
 
     hook = ComposerPodHook(conn_id="c3")
 
-    assert hook.create_or_replace_secret(secret_manifest("from-fields", literals={"k": "v"})) == "created"
+    assert hook.create_or_replace_secret(secret_manifest("from-fields", literals={"k": "c3-field-value"})) == "created"
     assert composer3.names() == ["from-fields"]
 
 
@@ -112,11 +114,13 @@ def test_connection_fields_name_the_environment(composer3: Any, monkeypatch: pyt
             ConfigMapManifest("bin", binary_data={"blob": b"\x00\x01"}), "ConfigMap 'bin' binaryData", id="binary-data"
         ),
         pytest.param(
-            SecretManifest("tls", data={"tls.crt": b"x"}, type="kubernetes.io/tls"), "Secret 'tls' type", id="type"
+            SecretManifest("tls", data={"tls.crt": b"c3-tls"}, type="kubernetes.io/tls"),
+            "Secret 'tls' type",
+            id="type",
         ),
         pytest.param(SecretManifest("raw", data={"key": b"\xff\xfe"}), "Secret 'raw' data['key']", id="not-utf8"),
         pytest.param(
-            SecretManifest("elsewhere", namespace="default", data={"k": b"v"}),
+            SecretManifest("elsewhere", namespace="default", data={"k": b"c3-elsewhere-value"}),
             "Secret 'elsewhere' namespace",
             id="namespace",
         ),

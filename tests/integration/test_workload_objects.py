@@ -21,7 +21,7 @@ def hook(k8s_emulator) -> ComposerPodHook:
 
 def test_create_then_replace_then_read_and_delete(k8s_emulator, hook):
     first = secret_manifest("airflow-secrets", literals={"sql_alchemy_conn": "one"})
-    second = secret_manifest("airflow-secrets", literals={"sql_alchemy_conn": "two", "extra": "x"})
+    second = secret_manifest("airflow-secrets", literals={"sql_alchemy_conn": "two", "extra": "extra-value-two"})
 
     assert hook.create_or_replace_secret(first) == "created"
     assert hook.create_or_replace_secret(second) == "replaced"
