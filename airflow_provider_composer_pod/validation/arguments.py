@@ -60,6 +60,14 @@ def _env_vars(value: Any) -> bool:
     )
 
 
+def _labels(value: Any) -> bool:
+    """KPO makes label values strings itself (None -> "", 0 -> "0", False -> "False")."""
+    return isinstance(value, dict) and all(
+        isinstance(key, str) and (item is None or isinstance(item, (str, int, float, bool)))
+        for key, item in value.items()
+    )
+
+
 def _image_pull_secrets(value: Any) -> bool:
     return isinstance(value, str) or _models("V1LocalObjectReference")(value)
 
@@ -112,8 +120,9 @@ RULES: Dict[str, Tuple[Callable[[Any], bool], str, str]] = {
         "pass node_selector={'cloud.google.com/compute-class': 'Balanced'} (values quoted)",
     ),
     "labels": (
-        lambda value: _string_map(value, values_may_be_none=True),
-        "labels are a dict of label keys to string values",
+        _labels,
+        "labels are a dict of label keys to string values (KubernetesPodOperator turns numbers, booleans and None "
+        "into strings)",
         "pass labels={'team': 'data'} (values quoted: {'version': '2'})",
     ),
     "annotations": (
@@ -147,6 +156,8 @@ def _rendered_later(value: Any, templated: bool, template_ext: Collection[str]) 
         return True  # an XComArg (or another of Airflow's ResolveMixin)
     if templated and isinstance(value, str):
         return any(mark in value for mark in _JINJA) or any(value.endswith(ext) for ext in template_ext)
+    if templated and isinstance(value, (list, tuple)):  # Airflow renders each item: ["{{ dag.dag_id }}"]
+        return any(_rendered_later(item, True, ()) for item in value)
     return False
 
 

@@ -64,6 +64,8 @@ def test_a_literal_of_the_wrong_type_is_a_dag_import_error(argument: str, value:
         pytest.param("tolerations", [{"key": "a", "operator": "Exists"}], id="tolerations-dicts"),
         pytest.param("affinity", {"nodeAffinity": {}}, id="affinity-dict"),
         pytest.param("labels", {"team": "data", "empty": None}, id="labels-none-value"),
+        pytest.param("labels", {"zero": 0, "false": False, "ratio": 0.5}, id="labels-scalars"),  # KPO makes strings
+        pytest.param("env_vars", ["{{ dag.dag_id }}"], id="env-list-of-templates"),  # each item rendered
         pytest.param("name", "My_Pod.v2", id="name-kpo-lowercases"),
         pytest.param("image_pull_secrets", "a,b", id="pull-secrets-string"),
         pytest.param("ports", [LegacyPort()], id="ports-legacy-object"),
