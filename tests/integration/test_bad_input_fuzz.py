@@ -25,7 +25,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from airflow_provider_composer_pod import ComposerPodOperator, k8s
+from airflow_provider_composer_pod import ComposerPodOperator, compat, k8s
 from airflow_provider_composer_pod.errors import ComposerPodInputError
 from tests.integration.conftest import created_pods
 
@@ -283,7 +283,8 @@ def test_wrong_types_fail_before_any_pod_as_literals_and_after_rendering(k8s_emu
     parsed = _rejected_at_once(argument, construct)
     # as a rendered template (the value a template rendered to), right before the pod is built
     task = ComposerPodOperator(task_id="t", image="busybox")
-    setattr(task, "container_resources" if argument == "container_resources" else argument, value)
+    # the resources live under the installed provider's attribute (k8s_resources on 4.x)
+    setattr(task, compat.RESOURCES_ATTRIBUTE if argument == "container_resources" else argument, value)
     emulator_requests = len(k8s_emulator.requests())
     rendered = _rejected_at_once(argument, lambda: task.build_pod_request_obj({}))
 
