@@ -238,6 +238,7 @@ class ComposerPodOperator(KubernetesPodOperator):
     def execute_after_startup(self, context: Context, event: Dict[str, Any]) -> Any:
         """Back from ComposerPodStartupTrigger: run the blocking path again; it finds the pod already started."""
         self.run_state.deferring_startup = False  # dag.test() on Airflow 2 resumes the very object that deferred
+        self.run_state.secrets_registered = False  # so a resume registers the values again, in whatever process
         check_deferral_timeout(self, event)
         self.run_state.startup_event = event
         return self.execute(context)

@@ -24,6 +24,7 @@ from uuid import uuid4
 
 import pytest
 
+from airflow_provider_composer_pod import compat
 from airflow_provider_composer_pod.compat import AIRFLOW_3, KPO_ARGUMENTS, dag_bag, dag_test_date
 from tests.conftest import wait_for
 from tests.integration.conftest import created_pods
@@ -148,7 +149,8 @@ def test_startup_wait_defer_resumes_with_the_values_masked(
     _assert_masked_as_logged(logged_lines, result, canary, ["env", "again"])
     # Issue 19, item 5: the resume names the one pod it resumes, and builds no request for a second one.
     (pod,) = [request.body["metadata"]["name"] for request in created_pods(k8s_emulator)]
-    assert re.findall(r"Building pod (\S+)", result.log) == [pod]
+    built = re.findall(r"Building pod (\S+)", result.log)
+    assert built == ([pod] if compat.PROVIDER_VERSION.major >= 5 else [])  # KPO 4.x does not log the build
     assert f"Resuming pod {pod} in namespace {NAMESPACE}, created before the task deferred." in result.log
 
 
