@@ -110,3 +110,15 @@ def run_dag(
         return DagResult(str(dag_run.state), task_states, merged_log(out + err, records), dag_run)
 
     return _run
+
+
+@pytest.fixture
+def composer3(monkeypatch: pytest.MonkeyPatch, k8s_emulator: Any, composer_api_emulator: Any) -> Any:
+    """A Composer 3 worker as Composer sets it up: the generation and the environment's reserved variables."""
+    from airflow_provider_composer_pod.testing.composer_api.fixtures import ENVIRONMENT, LOCATION, PROJECT
+
+    monkeypatch.setenv("COMPOSER_POD_GENERATION", "3")
+    monkeypatch.setenv("GCP_PROJECT", PROJECT)
+    monkeypatch.setenv("COMPOSER_LOCATION", LOCATION)
+    monkeypatch.setenv("COMPOSER_ENVIRONMENT", ENVIRONMENT)
+    return composer_api_emulator

@@ -18,16 +18,6 @@ NAMESPACE = "composer-user-workloads"
 SECRETS = f"/v1/projects/{PROJECT}/locations/{LOCATION}/environments/{ENVIRONMENT}/userWorkloadsSecrets"
 
 
-@pytest.fixture
-def composer3(monkeypatch: pytest.MonkeyPatch, k8s_emulator: Any, composer_api_emulator: Any) -> Any:
-    """A Composer 3 worker as Composer sets it up: the generation and the environment's reserved variables."""
-    monkeypatch.setenv("COMPOSER_POD_GENERATION", "3")
-    monkeypatch.setenv("GCP_PROJECT", PROJECT)
-    monkeypatch.setenv("COMPOSER_LOCATION", LOCATION)
-    monkeypatch.setenv("COMPOSER_ENVIRONMENT", ENVIRONMENT)
-    return composer_api_emulator
-
-
 def wait_for(read: Any, timeout: float = 30.0) -> Any:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:

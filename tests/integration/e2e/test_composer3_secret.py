@@ -34,16 +34,6 @@ SECRET_PATH = f"/v1/projects/{PROJECT}/locations/{LOCATION}/environments/{ENVIRO
 
 
 @pytest.fixture
-def composer3(monkeypatch: pytest.MonkeyPatch, k8s_emulator: Any, composer_api_emulator: Any) -> Any:
-    """A Composer 3 worker: the generation and the environment's reserved variables, as Composer sets them."""
-    monkeypatch.setenv("COMPOSER_POD_GENERATION", "3")
-    monkeypatch.setenv("GCP_PROJECT", PROJECT)
-    monkeypatch.setenv("COMPOSER_LOCATION", LOCATION)
-    monkeypatch.setenv("COMPOSER_ENVIRONMENT", ENVIRONMENT)
-    return composer_api_emulator
-
-
-@pytest.fixture
 def canary() -> str:
     value = f"c3-canary-{uuid4().hex}"
     assert _redact(value) == value  # not yet known to the masker
