@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import datetime
+import inspect
 import math
 import time
 from typing import Any, Dict
@@ -54,6 +55,14 @@ def _startup_trigger(hook: ComposerPodHook, name: str) -> Any:
     )
 
 
+_GRACE = (
+    {"termination_grace_period": 0}
+    if compat.KubernetesPodTrigger is not None
+    and "termination_grace_period" in inspect.signature(compat.KubernetesPodTrigger.__init__).parameters
+    else {}
+)
+
+
 def _pod_trigger(hook: ComposerPodHook, name: str) -> Any:
     from airflow_provider_composer_pod.triggers.pod import ComposerPodTrigger
 
@@ -64,7 +73,7 @@ def _pod_trigger(hook: ComposerPodHook, name: str) -> Any:
         base_container_name="base",
         poll_interval=0.2,
         startup_timeout=300,
-        termination_grace_period=0,
+        **_GRACE,  # KubernetesPodTrigger takes termination_grace_period from provider 5.3
         cluster=hook.composer_connection.cluster().to_dict(),
         hook_kwargs=async_hook_kwargs(hook.composer_connection),
     )
@@ -114,10 +123,14 @@ def killed_task_instance(airflow_db: Any) -> Any:
     ids=["startup-trigger", "pod-trigger-starting", "pod-trigger-running"],
 )
 async def test_a_kill_deletes_the_pod_though_the_triggerer_cancels_again(
-    k8s_emulator, hook, killed_task_instance, kind, starts
+    k8s_emulator, hook, killed_task_instance, kind, starts, request
 ):
     if kind == "pod" and compat.KubernetesPodTrigger is None:
         pytest.skip("ComposerPodTrigger extends KPO's KubernetesPodTrigger, from provider 5.2")
+    if kind == "pod" and starts and compat.PROVIDER_VERSION.major < 10:
+        # KNOWN GAP, open: once the pod runs, the kill is KPO's own trigger's, and before 10.x it deletes nothing
+        # when the triggerer cancels it (seen on 6.1.0).
+        request.applymarker(pytest.mark.xfail(reason="KPO's trigger before 10.x deletes no running pod on a kill"))
     name = f"killed-{kind}-{'running' if starts else 'starting'}"
     if not starts:
         k8s_emulator.scenario(pod_name=name, unschedulable_for=math.inf)
