@@ -71,6 +71,9 @@ def _python(version: str) -> str:
 
 
 KPO_FEATURES = "tests/integration/e2e/test_kpo_features.py"
+# The Kubernetes and Composer API emulators and their contract tests import neither Airflow nor the provider: the
+# Python 3.8 cells and the Python 3.13 cell run them (and `make test` on 3.11); the other cells would only repeat them.
+STANDALONE = ["tests/emulator", "tests/composer_api"]
 
 CELLS: List[Dict[str, Any]] = [
     # Composer 1 / early Composer 2 images: Python 3.8, Airflow 2.6, the oldest provider we support...
@@ -78,17 +81,18 @@ CELLS: List[Dict[str, Any]] = [
     # ... and the last provider with the old module paths (operators.kubernetes_pod, triggers.kubernetes_pod).
     {"python": "3.8", "airflow": "2.6.3", "provider": "5.2.2", "pins": AIRFLOW_26_PINS, "flags": AIRFLOW_26_FLAGS},
     # The newest Airflow 2 across every provider generation.
-    {"python": "3.11", "airflow": "2.11.2", "provider": "4.4.0"},
-    {"python": "3.11", "airflow": "2.11.2", "provider": "5.3.0"},
-    {"python": "3.11", "airflow": "2.11.2", "provider": "6.1.0"},
-    {"python": "3.11", "airflow": "2.11.2", "provider": "7.14.0"},
-    {"python": "3.11", "airflow": "2.11.2", "provider": "8.4.2"},
-    {"python": "3.11", "airflow": "2.11.2", "provider": "9.0.1"},
-    {"python": "3.11", "airflow": "2.11.2", "provider": "10.25.0"},  # every 10.x so far declares apache-airflow>=2.11
+    {"python": "3.11", "airflow": "2.11.2", "provider": "4.4.0", "ignore": STANDALONE},
+    {"python": "3.11", "airflow": "2.11.2", "provider": "5.3.0", "ignore": STANDALONE},
+    {"python": "3.11", "airflow": "2.11.2", "provider": "6.1.0", "ignore": STANDALONE},
+    {"python": "3.11", "airflow": "2.11.2", "provider": "7.14.0", "ignore": STANDALONE},
+    {"python": "3.11", "airflow": "2.11.2", "provider": "8.4.2", "ignore": STANDALONE},
+    {"python": "3.11", "airflow": "2.11.2", "provider": "9.0.1", "ignore": STANDALONE},
+    # every 10.x so far declares apache-airflow>=2.11
+    {"python": "3.11", "airflow": "2.11.2", "provider": "10.25.0", "ignore": STANDALONE},
     # Airflow 3: the development pair, and the newer Pythons. The KPO feature tests (about 3 minutes of worker
     # processes) run in `make test` on this very pair and on the Airflow 2 cell above; here they would only repeat it.
-    {"python": "3.11", "airflow": "3.3.2", "provider": "10.25.0", "ignore": [KPO_FEATURES]},
-    {"python": "3.12", "airflow": "3.3.2", "provider": "10.25.0", "ignore": [KPO_FEATURES]},
+    {"python": "3.11", "airflow": "3.3.2", "provider": "10.25.0", "ignore": [KPO_FEATURES, *STANDALONE]},
+    {"python": "3.12", "airflow": "3.3.2", "provider": "10.25.0", "ignore": [KPO_FEATURES, *STANDALONE]},
     {"python": "3.13", "airflow": "3.3.2", "provider": "10.25.0", "ignore": [KPO_FEATURES]},
 ]
 
