@@ -201,8 +201,12 @@ def task_terminated(message: str) -> BaseException:
 
 
 def mask_secret(value: Any) -> None:
-    """Register a value with Airflow's secrets masker (imported on first use: it pulls in the logging stack)."""
+    """Register a value with Airflow's secrets masker (imported on first use: it pulls in the logging stack), and
+    mask this process's log records before they leave it (``compat.log_records``)."""
+    from airflow_provider_composer_pod.compat.log_records import redact_task_log_records
+
     _load(f"{MASKER_MODULE}.mask_secret")(value)
+    redact_task_log_records()
 
 
 def redact(value: Any) -> Any:
