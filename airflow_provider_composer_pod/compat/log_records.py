@@ -15,7 +15,7 @@ from airflow_provider_composer_pod.compat import AIRFLOW_3, redact
 
 
 class RedactRecords(logging.Filter):
-    """Replaces a record's message by the secrets masker's version of it when that hides something."""
+    """Replaces a ``logging`` record's message by the secrets masker's version of it when that hides something."""
 
     def filter(self, record: logging.LogRecord) -> bool:
         try:
@@ -31,11 +31,24 @@ class RedactRecords(logging.Filter):
 REDACT_RECORDS = RedactRecords()
 
 
+def _mask_structlog_events() -> None:
+    # Airflow's loggers (LoggingMixin: KPO's PodManager, the operator's self.log) are structlog's, not logging's.
+    # Every structlog logger, cached ones too, holds the configured processor list itself: Airflow's own masking step
+    # goes in before the last one, the renderer.
+    import structlog
+    from airflow.sdk.log import mask_logs
+
+    processors = structlog.get_config()["processors"]
+    if mask_logs not in processors:
+        processors.insert(max(len(processors) - 1, 0), mask_logs)
+
+
 def redact_task_log_records() -> None:
-    """On Airflow 3, mask every record the task process's logging handlers emit (once per handler; Airflow 2's
-    handlers have the masker as their filter already)."""
+    """On Airflow 3, mask what this process logs, through ``logging`` or structlog, before a handler or renderer
+    writes it (once; Airflow 2's handlers have the masker as their filter already)."""
     if not AIRFLOW_3:
         return
+    _mask_structlog_events()
     for handler in logging.getLogger().handlers:
         if REDACT_RECORDS not in handler.filters:
             handler.addFilter(REDACT_RECORDS)

@@ -1,7 +1,7 @@
 """Run as a script: a Task SDK supervisor as Airflow 3's LocalExecutor runs one, with a task that registers a Secret
-value through our masking and logs a container line as KPO's ``PodManager`` does. What it prints is what the
-scheduler's output shows (``subprocess_logs_to_stdout=True``, through the logging ``import airflow`` configures, as in
-the scheduler)."""
+value through our masking and logs a container line through KPO's ``PodManager`` and a line of ours. What it prints
+is what the scheduler's output shows (``subprocess_logs_to_stdout=True``, through the logging ``import airflow``
+configures, as in the scheduler)."""
 
 from __future__ import annotations
 
@@ -14,15 +14,18 @@ import airflow  # noqa: F401  (configures this process's logging as the schedule
 import structlog
 from airflow.sdk.execution_time.supervisor import WatchedSubprocess
 
-POD_MANAGER_LOGGER = "airflow.providers.cncf.kubernetes.utils.pod_manager.PodManager"
+OURS = "airflow_provider_composer_pod.operators.composer_pod"
 
 
 def task(value: str) -> None:
     """The task process: the value registered as the operator registers a pod's Secret values, then the line."""
+    from airflow.providers.cncf.kubernetes.utils.pod_manager import PodManager
+
     from airflow_provider_composer_pod.workloads.masking import mask_secret
 
     mask_secret(value)
-    logging.getLogger(POD_MANAGER_LOGGER).info("[%s] %s", "base", f"the value is {value}")
+    PodManager(kube_client=None).log.info(f"[base] the value is {value}")  # KPO's container line: structlog
+    logging.getLogger(OURS).info("[%s] %s", "ours", f"the value is {value}")  # ours: logging
 
 
 class Supervisor(WatchedSubprocess):

@@ -31,4 +31,5 @@ def test_container_line_with_a_secret_value_is_masked_on_the_supervisor_output()
     output = done.stdout + done.stderr
     assert done.returncode == 0, output
     assert "[base] the value is ***" in output
+    assert "[ours] the value is ***" in output
     assert value not in output
