@@ -36,6 +36,8 @@ def register_event_secrets(task: Any, event: Any) -> None:
 
     if not isinstance(event, dict) or not event.get("name") or not event.get("namespace"):
         return
+    # Each resume is a new process on a real Airflow; dag.test() on Airflow 2 resumes the very object that deferred.
+    task.run_state.secrets_registered = False
     try:
         pod = task.client.read_namespaced_pod(event["name"], event["namespace"])
     except ApiException as error:

@@ -62,6 +62,7 @@ with DAG(dag_id="canary_secret_fails", start_date=START, schedule=None, catchup=
         image="bash",
         cmds=["bash", "-c", f"echo leaked=$SQL_CONN && cat {MOUNT}/{KEY} && exit 1"],
         secrets=_canary_secrets(),
+        on_finish_action="keep_pod",  # so the test can read the raw container log afterwards
         on_failure_callback=record_exception,
         retries=0,
     )
@@ -90,7 +91,12 @@ _PRINT_TWICE = ["bash", "-c", "echo env=$SQL_CONN && sleep 2 && echo again=$SQL_
 
 with DAG(dag_id="canary_secret_startup_defer", start_date=START, schedule=None, catchup=False):
     ComposerPodOperator(
-        task_id="prints-secret", image="bash", cmds=_PRINT_TWICE, secrets=_canary_secrets(), startup_wait="defer"
+        task_id="prints-secret",
+        image="bash",
+        cmds=_PRINT_TWICE,
+        secrets=_canary_secrets(),
+        startup_wait="defer",
+        on_finish_action="keep_pod",  # the test reads the raw container log afterwards
     )
 
 if "deferrable" in KPO_ARGUMENTS:
@@ -102,6 +108,7 @@ if "deferrable" in KPO_ARGUMENTS:
             secrets=_canary_secrets(),
             deferrable=True,
             poll_interval=1,
+            on_finish_action="keep_pod",
             **({"logging_interval": 1} if "logging_interval" in KPO_ARGUMENTS else {}),
         )
 
