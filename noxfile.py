@@ -10,7 +10,7 @@ Each cell
    concerned, with ``AIRFLOW_HOME`` in a temporary directory.
 
 Results go to ``.matrix/<cell>/``: ``junit.xml``, ``cell.json`` (versions, install check, timings), the pip report and
-the before/after package lists. ``.ci/compat_table.py`` turns them into the README's compatibility table.
+the before/after package lists. ``.ci/compat_table.py`` turns them into docs/compatibility.md's table.
 
     nox -l                                   # list the cells
     nox -s "af2.11.2-k8.4.2-py3.11"          # run one

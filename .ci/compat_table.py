@@ -1,11 +1,12 @@
-"""Rewrite the README's compatibility table from the install matrix's results.
+"""Rewrite the documentation's compatibility table (docs/compatibility.md) from the install matrix's results.
 
 Reads ``.matrix/<cell>/cell.json`` (written by ``noxfile.py``: versions, the Composer-like install check, timings)
 and ``.matrix/<cell>/junit.xml`` (pytest), and replaces what lies between ``<!-- compat-table:start -->`` and
-``<!-- compat-table:end -->`` in README.md with one row per cell. Nothing outside the markers is touched.
+``<!-- compat-table:end -->`` in docs/compatibility.md (the site's Compatibility page; the README links to it) with
+one row per cell. Nothing outside the markers is touched. This is the table's only generator.
 
-    python .ci/compat_table.py            # rewrite README.md
-    python .ci/compat_table.py --check    # exit 1 when README.md is not up to date
+    python .ci/compat_table.py            # rewrite docs/compatibility.md
+    python .ci/compat_table.py --check    # exit 1 when docs/compatibility.md is not up to date
     python .ci/compat_table.py --print    # print the table only
 
 Standard library only, Python 3.8+, so it runs in any of the matrix's environments or none.
@@ -139,9 +140,9 @@ def replace_between_markers(text: str, table: str) -> str:
 def main(argv: Optional[Sequence[str]] = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--matrix-dir", type=Path, default=ROOT / ".matrix")
-    parser.add_argument("--readme", type=Path, default=ROOT / "README.md")
+    parser.add_argument("--page", "--readme", dest="page", type=Path, default=ROOT / "docs" / "compatibility.md")
     mode = parser.add_mutually_exclusive_group()
-    mode.add_argument("--check", action="store_true", help="exit 1 when the README's table is not up to date")
+    mode.add_argument("--check", action="store_true", help="exit 1 when the page's table is not up to date")
     mode.add_argument("--print", dest="print_only", action="store_true", help="print the table, change nothing")
     args = parser.parse_args(argv)
 
@@ -153,20 +154,20 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     if args.print_only:
         print(table)
         return 0
-    text = args.readme.read_bytes().decode("utf-8")  # bytes: keep line endings as they are
+    text = args.page.read_bytes().decode("utf-8")  # bytes: keep line endings as they are
     try:
         new_text = replace_between_markers(text, table)
     except ValueError as error:
-        print(f"{args.readme}: {error}", file=sys.stderr)
+        print(f"{args.page}: {error}", file=sys.stderr)
         return 2
     if args.check:
         if new_text != text:
-            print(f"{args.readme}: the compatibility table is out of date; run .ci/compat_table.py", file=sys.stderr)
+            print(f"{args.page}: the compatibility table is out of date; run .ci/compat_table.py", file=sys.stderr)
             return 1
         return 0
     if new_text != text:
-        args.readme.write_bytes(new_text.encode("utf-8"))
-    print(f"{args.readme}: {len(cells)} cell{'' if len(cells) == 1 else 's'}")
+        args.page.write_bytes(new_text.encode("utf-8"))
+    print(f"{args.page}: {len(cells)} cell{'' if len(cells) == 1 else 's'}")
     return 0
 
 
