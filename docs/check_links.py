@@ -22,7 +22,7 @@ class _Page(HTMLParser):
         self.ids: Set[str] = set()
         self.links: List[str] = []
 
-    def handle_starttag(self, tag: str, attrs: List[Tuple[str, "str | None"]]) -> None:
+    def handle_starttag(self, tag: str, attrs: List[Tuple[str, str | None]]) -> None:
         values = dict(attrs)
         for key in ("id",) + (("name",) if tag == "a" else ()):
             if values.get(key):

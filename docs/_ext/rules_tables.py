@@ -71,8 +71,10 @@ def _source(url: str) -> str:
 def _table(entries: List[Tuple[Tuple[str, ...], Dict[str, Any]]]) -> str:
     rows = ["| Rule | Value | Verified | Source | Note |", "|---|---|---|---|---|"]
     for path, entry in entries:
-        verified = f"yes ({entry['checked']})" if entry.get("verified") and entry.get("checked") else (
-            "yes" if entry.get("verified") else "**no**"
+        verified = (
+            f"yes ({entry['checked']})"
+            if entry.get("verified") and entry.get("checked")
+            else ("yes" if entry.get("verified") else "**no**")
         )
         name = " ".join(path) or "(the rule itself)"
         rows.append(

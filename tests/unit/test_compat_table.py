@@ -120,7 +120,6 @@ def test_missing_markers_leave_the_page_alone(compat_table, tmp_path):
     assert page.read_text() == "no markers here\n"
 
 
-
 def test_the_docs_page_carries_the_one_table(compat_table):
     """docs/compatibility.md, the generator's target, has its markers once and the generated table between them."""
     text = (SCRIPT.parents[1] / "docs" / "compatibility.md").read_text()
