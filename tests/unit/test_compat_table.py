@@ -129,12 +129,26 @@ def test_the_docs_page_carries_the_one_table(compat_table):
     assert compat_table.replace_between_markers(text, "x").count("x\n" + compat_table.END) == 1
 
 
-def test_the_default_target_is_the_docs_page(compat_table, tmp_path, monkeypatch):
+def test_the_default_targets_are_the_docs_page_and_the_readme_summary(compat_table, tmp_path, monkeypatch):
     _cell(tmp_path / ".matrix", "a", JUNIT)
     (tmp_path / "docs").mkdir()
     page = tmp_path / "docs" / "compatibility.md"
     page.write_text(f"# Compatibility\n{compat_table.START}\nold\n{compat_table.END}\n")
+    readme = tmp_path / "README.md"
+    readme.write_text(f"# Front door\n{compat_table.SUMMARY_START}\nold\n{compat_table.SUMMARY_END}\nend\n")
     monkeypatch.setattr(compat_table, "ROOT", tmp_path)
 
+    assert compat_table.main(["--matrix-dir", str(tmp_path / ".matrix"), "--check"]) == 1
     assert compat_table.main(["--matrix-dir", str(tmp_path / ".matrix")]) == 0
-    assert "| Python |" in page.read_text()
+    assert page.read_text().count("| Python | Airflow | cncf-kubernetes | kubernetes |") == 1
+    summary = readme.read_text()
+    assert summary.startswith(f"# Front door\n{compat_table.SUMMARY_START}\n{compat_table.SUMMARY_HEADER}\n")
+    assert summary.endswith(f"|\n{compat_table.SUMMARY_END}\nend\n")
+    assert "old" not in summary
+    assert compat_table.main(["--matrix-dir", str(tmp_path / ".matrix"), "--check"]) == 0
+
+
+def test_the_readme_carries_the_summary_markers(compat_table):
+    text = (SCRIPT.parents[1] / "README.md").read_text()
+    assert text.count(compat_table.SUMMARY_START) == 1
+    assert text.count(compat_table.SUMMARY_END) == 1
