@@ -11,7 +11,7 @@ Each cell
    checks only: `make test` runs the suite on those versions).
 
 Results go to ``.matrix/<cell>/``: ``junit.xml``, ``cell.json`` (versions, install check, timings), the pip report and
-the before/after package lists. ``.ci/compat_table.py`` turns them into the README's compatibility table.
+the before/after package lists. ``.ci/compat_table.py`` turns them into docs/compatibility.md's table.
 
     nox -l                                   # list the cells
     nox -s "af2.11.2-k8.4.2-py3.11"          # run one
