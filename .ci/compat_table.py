@@ -119,7 +119,10 @@ def _counts(cell: Cell) -> Tuple[str, str, str]:
     if cell.counts is None:
         return "–", "–", "not run: " + _escape("; ".join(cell.info.get("problems") or ["no junit.xml"]))
     failed = str(cell.counts["failed"]) if not cell.counts["failed"] else f"**{cell.counts['failed']}**"
-    return str(cell.counts["passed"]), str(cell.counts["skipped"]), failed
+    passed = str(cell.counts["passed"])
+    if cell.info.get("suite"):  # the development pair: the wheel's checks here, the suite in `make test`
+        passed += " (wheel checks; the whole suite: `make test`)"
+    return passed, str(cell.counts["skipped"]), failed
 
 
 def render_summary(cells: Sequence[Cell]) -> str:

@@ -152,3 +152,13 @@ def test_the_readme_carries_the_summary_markers(compat_table):
     text = (SCRIPT.parents[1] / "README.md").read_text()
     assert text.count(compat_table.SUMMARY_START) == 1
     assert text.count(compat_table.SUMMARY_END) == 1
+
+
+def test_a_cell_whose_suite_runs_elsewhere_says_so(compat_table, tmp_path):
+    _cell(tmp_path / ".matrix", "a", JUNIT)
+    record = tmp_path / ".matrix" / "a" / "cell.json"
+    record.write_text(json.dumps({**json.loads(record.read_text()), "suite": "make test"}))
+
+    (cell,) = compat_table.read_cells(tmp_path / ".matrix")
+    assert "(wheel checks; the whole suite: `make test`)" in compat_table.render([cell])
+    assert "(wheel checks; the whole suite: `make test`)" in compat_table.render_summary([cell])
