@@ -70,7 +70,7 @@ bench-logs: venv
 # `.venv/bin/nox -l` lists.
 # All cells run as MATRIX_JOBS nox processes side by side (.ci/matrix.py; cells wait on pods much of the time).
 CELLS ?=
-MATRIX_JOBS ?= 2
+MATRIX_JOBS ?= 3
 test-matrix: venv
 	PATH="$(abspath $(dir $(UV))):$$PATH" $(if $(CELLS),$(VENV)/bin/nox -s $(CELLS),$(PY) .ci/matrix.py --jobs $(MATRIX_JOBS)); \
 	status=$$?; $(PY) .ci/compat_table.py --print; exit $$status
