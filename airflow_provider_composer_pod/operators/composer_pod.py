@@ -45,7 +45,7 @@ from airflow_provider_composer_pod.operators.failures import (
     read_trigger_event,
     report_startup_outcome,
 )
-from airflow_provider_composer_pod.operators.resume import register_secrets, resumed_pod
+from airflow_provider_composer_pod.operators.resume import register_secrets, resumed_pod, start_as_a_new_process
 from airflow_provider_composer_pod.operators.run_state import RunState
 from airflow_provider_composer_pod.startup.deadline import backstop, execution_deadline
 from airflow_provider_composer_pod.startup.wait import failing_fast_on_config_error
@@ -237,8 +237,7 @@ class ComposerPodOperator(KubernetesPodOperator):
 
     def execute_after_startup(self, context: Context, event: Dict[str, Any]) -> Any:
         """Back from ComposerPodStartupTrigger: run the blocking path again; it finds the pod already started."""
-        self.run_state.deferring_startup = False  # dag.test() on Airflow 2 resumes the very object that deferred
-        self.run_state.secrets_registered = False  # so a resume registers the values again, in whatever process
+        start_as_a_new_process(self)
         check_deferral_timeout(self, event)
         self.run_state.startup_event = event
         return self.execute(context)
