@@ -1,11 +1,10 @@
 """Run the install matrix's cells (noxfile.py) as N nox processes side by side.
 
 A cell spends most of its test time waiting (pods that sleep, deadlines, kills): measured on the 2-core machine, a
-cell's processes used about 25 to 30 % of one core over its run, so three cells at once fit the CI machine. Cells are dealt longest first (by the last run's
-``.matrix/<cell>/cell.json`` where there is one, else by the committed ``.ci/matrix_seconds.json``) to the job with the
-least work so far; each job is one
-``nox -s CELL ...`` whose lines are printed with the job's prefix as they come. The exit status is the worst of the
-jobs'.
+cell's processes used about 25 to 30 % of one core over its run, so three cells at once fit the CI machine. Cells
+are dealt longest first (by the last run's ``.matrix/<cell>/cell.json`` where there is one, else by the committed
+``.ci/matrix_seconds.json``) to the job with the least work so far; each job is one ``nox -s CELL ...`` whose lines
+are printed with the job's prefix as they come. The exit status is the worst of the jobs'.
 
     python .ci/matrix.py --jobs 3
 """
