@@ -10,8 +10,8 @@ straight from the checkout. Checked:
   heading with nothing left under ``## Unreleased``; work in progress is ``X.Y.Z.devN``, newer than the last release;
 - the wheel holds exactly the package's tracked files (``git ls-files``), so ``py.typed`` and the rules YAML are in
   and no tests, caches or stray files are, plus the tracked files of each folder pyproject force-includes, at the
-  place it names (``example_dags/`` as the demo's packaged copy); its LICENSE is ours; its entry points are pyproject's; the dependencies
-  Composer owns have lower bounds only;
+  place it names (``example_dags/`` as the demo's packaged copy); its LICENSE is ours; its entry points are
+  pyproject's; the dependencies Composer owns have lower bounds only;
 - the sdist holds the package, the force-included folders (pyproject's sdist include list names each, or the
   wheel built from the sdist would lack them), README.md, CHANGELOG.md, LICENSE and pyproject.toml, and nothing
   else of ours;
