@@ -170,6 +170,7 @@ def run(args: Any) -> int:
             "AIRFLOW_VAR_MY_VALUE": "example_value",
         }
         console.print(f"[bold]Kubernetes API emulator[/] at {emulator.url} (a test double; no images are pulled)")
+        console.print(f"DAG folder {os.path.abspath(folder)}", markup=False, highlight=False, soft_wrap=True)
         console.print(f"Airflow home {home}: creating the metadata database ...")
         migrate = _airflow(list(DB_MIGRATE_COMMAND), env)
         if migrate.returncode != 0:
