@@ -17,6 +17,8 @@ from typing import TYPE_CHECKING, Any, Iterator, List
 
 import pytest
 
+from tests.browser import CHROMIUM, chromium_page
+
 if TYPE_CHECKING:
     from playwright.sync_api import Page
 
@@ -26,16 +28,6 @@ if os.environ.get("COMPOSER_POD_DOCS_TESTS") != "1":
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
 SITE = Path(os.environ.get("DOCS_SITE", str(ROOT / "docs" / "_build" / "html")))
-CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
-# As the browser lane's (tests/ui/conftest.py): no outside network, nothing in the background may try to reach it.
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-]
 
 
 def pytest_report_header() -> str:
@@ -93,22 +85,6 @@ def problems() -> BrowserProblems:
 @pytest.fixture
 def page(tmp_path: Path, problems: BrowserProblems) -> Iterator[Page]:
     """A fresh headless Chromium with a fresh profile, watched for console errors and failed requests."""
-    if not os.access(CHROMIUM, os.X_OK):
-        pytest.fail(f"{CHROMIUM} is missing: `make docs` installs Debian's chromium (apt-get install -y chromium)")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        context = playwright.chromium.launch_persistent_context(
-            str(tmp_path / "chromium-profile"),
-            executable_path=CHROMIUM,
-            headless=True,
-            args=CHROMIUM_ARGS,
-            viewport={"width": 1280, "height": 900},
-        )
-        context.set_default_timeout(30_000)
-        page = context.pages[0] if context.pages else context.new_page()
+    with chromium_page(tmp_path / "chromium-profile", "make docs") as page:
         problems.watch(page)
-        try:
-            yield page
-        finally:
-            context.close()
+        yield page
