@@ -1,12 +1,12 @@
 from __future__ import annotations
 
-import importlib.util
 import json
-import sys
 from pathlib import Path
 from types import ModuleType
 
 import pytest
+
+from tests.scripts import load_script
 
 SCRIPT = Path(__file__).parents[2] / ".ci" / "compat_table.py"
 
@@ -31,13 +31,7 @@ JUNIT = (
 
 
 def _load() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("compat_table_under_test", SCRIPT)
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
+    return load_script(".ci/compat_table.py", "compat_table_under_test")
 
 
 @pytest.fixture

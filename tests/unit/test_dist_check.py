@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import importlib.util
 import io
-import sys
 import tarfile
 import zipfile
 from pathlib import Path
@@ -13,19 +11,14 @@ from typing import Dict
 
 import pytest
 
+from tests.scripts import load_script
+
 ROOT = Path(__file__).parents[2]
-SCRIPT = ROOT / ".ci" / "dist_check.py"
 
 
 @pytest.fixture(scope="module")
 def dist_check() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("dist_check", SCRIPT)
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["dist_check"] = module
-    spec.loader.exec_module(module)
-    return module
+    return load_script(".ci/dist_check.py", "dist_check")
 
 
 UNRELEASED = "# Changelog\n\n## Unreleased\n\n### Features\n- a thing\n\n"

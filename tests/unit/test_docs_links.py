@@ -2,25 +2,17 @@
 
 from __future__ import annotations
 
-import importlib.util
-import sys
 from pathlib import Path
 from types import ModuleType
 
 import pytest
 
-SCRIPT = Path(__file__).parents[2] / "docs" / "check_links.py"
+from tests.scripts import load_script
 
 
 @pytest.fixture(scope="module")
 def check_links() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("check_links", SCRIPT)
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["check_links"] = module
-    spec.loader.exec_module(module)
-    return module
+    return load_script("docs/check_links.py", "check_links")
 
 
 def _site(root: Path, index_links: str) -> Path:
