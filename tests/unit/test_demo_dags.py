@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+import airflow_provider_composer_pod
 from airflow_provider_composer_pod.cli.main import main
 from airflow_provider_composer_pod.testing.demo import cli as demo
 
@@ -46,7 +47,9 @@ def test_the_packaged_copy_is_where_pyproject_puts_it():
     forced = pyproject["tool"]["hatch"]["build"]["targets"]["wheel"]["force-include"]
 
     assert forced == {"example_dags": "airflow_provider_composer_pod/testing/demo/example_dags"}
-    assert Path(demo.PACKAGED_DAGS) == ROOT / forced["example_dags"]
+    # Beside the package, wherever it is imported from: the source tree (no copy there) or an installed wheel.
+    installed_root = Path(airflow_provider_composer_pod.__file__).resolve().parents[1]
+    assert Path(demo.PACKAGED_DAGS).resolve() == installed_root / forced["example_dags"]
 
 
 @source_tree_only
