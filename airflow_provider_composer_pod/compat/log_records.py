@@ -36,8 +36,11 @@ def _mask_structlog_events() -> None:
     # Every structlog logger, cached ones too, holds the configured processor list itself: Airflow's own masking step
     # goes in before the last one, the renderer.
     import structlog
-    from airflow.sdk.log import mask_logs
 
+    try:
+        from airflow.sdk.log import mask_logs
+    except ImportError:  # an Airflow 3 release without it: the handlers' filter below still masks what they write
+        return
     processors = structlog.get_config()["processors"]
     if mask_logs not in processors:
         processors.insert(max(len(processors) - 1, 0), mask_logs)
