@@ -174,7 +174,11 @@ async def test_a_kill_deletes_the_pod_though_the_triggerer_cancels_again(
         task.cancel()
         await asyncio.sleep(0)
 
-    await _until(lambda: bool(k8s_emulator.requests(method="DELETE", path_contains=f"/pods/{name}")))
-    (deleted,) = k8s_emulator.requests(method="DELETE", path_contains=f"/pods/{name}")
+    def deletes() -> Any:
+        return k8s_emulator.requests(method="DELETE", path_contains=f"/pods/{name}")
+
+    # A request is recorded when it arrives and its status set when answered: wait for the answer too.
+    await _until(lambda: any(request.status is not None for request in deletes()))
+    (deleted,) = deletes()
     assert deleted.status == 200
     await _until(lambda: k8s_emulator.pod(name, NS) is None)
