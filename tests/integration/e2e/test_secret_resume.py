@@ -162,12 +162,6 @@ def test_startup_wait_defer_resumes_with_the_values_masked(
 
 
 @pytest.mark.skipif("deferrable" not in KPO_ARGUMENTS, reason="deferrable=True arrived in cncf-kubernetes 5.2.0")
-@pytest.mark.xfail(
-    compat.PROVIDER_VERSION.major < 10,
-    reason="KNOWN GAP, open: on providers before 10.x KPO's deferrable resume logs the container's lines "
-    "('Container logs: ...') by a path that runs before our registration; seen on 6.1.0",
-    strict=False,
-)
 def test_deferrable_resumes_with_the_values_masked(
     k8s_emulator: Any,
     canary: str,
