@@ -29,6 +29,8 @@ STARTUP_WAITS = ("block", "defer")
 # The operator method a task resumes in after ComposerPodStartupTrigger fired.
 RESUME_METHOD = "execute_after_startup"
 _FAILED = (CANNOT_START, DELETED, TIMEOUT, "error")
+# The key under which newer KPO (10.25.0) passes its trigger the task's execution_timeout deadline.
+KPO_DEADLINE = "_execution_deadline"
 
 
 def check_startup_wait(value: Any, deferrable: Any) -> None:
@@ -93,11 +95,19 @@ def full_deferral_trigger(task: Any, stock: Any) -> Any:
     from airflow_provider_composer_pod.triggers.pod import ComposerPodTrigger
 
     _, kwargs = stock.serialize()
+    deadline = task.run_state.execution_deadline
+    extra = kwargs.get("trigger_kwargs") or {}
+    if KPO_DEADLINE in extra:
+        # Newer KPO (10.25.0 does) hands its trigger its own execution_timeout deadline, in whole seconds (up to 1 s
+        # before ours), and ends the task there as a "timeout": KPO's cleanup then deletes the pod per
+        # on_finish_action, whatever on_kill_action says. One deadline only: ours, which follows on_kill_action.
+        kwargs["trigger_kwargs"] = {key: value for key, value in extra.items() if key != KPO_DEADLINE}
+        deadline = float(extra[KPO_DEADLINE]) if deadline is None else deadline
     return ComposerPodTrigger(
         **kwargs,
         cluster=task.composer_connection.cluster().to_dict(),
         hook_kwargs=async_hook_kwargs(task.composer_connection),
-        execution_deadline=task.run_state.execution_deadline,
+        execution_deadline=deadline,
     )
 
 
