@@ -19,14 +19,18 @@ from airflow_provider_composer_pod.compat import (
     on_kill_action,
     translate_arguments,
 )
-from airflow_provider_composer_pod.environment import DEFAULT_STARTUP_TIMEOUT_SECONDS
 from airflow_provider_composer_pod.kube.log_lines import DEFAULT_TAIL_LINES, tail_line_count
 from airflow_provider_composer_pod.validation.arguments import check_literal_arguments, check_task_arguments
 from airflow_provider_composer_pod.validation.literals import check_literals
 from airflow_provider_composer_pod.workloads.naming import name_argument
 
 # Composer parses every DAG file every 30 s: importing this module and constructing a task load only what __init__
-# needs (above). What a running task needs is imported in the method that first needs it (bench/parse_overhead.py).
+# needs (above); a running task's needs are imported in the method that first needs them (bench/parse_overhead.py).
+
+# KPO's own default is 120 s, which the guide's troubleshooting section calls too short for large images. On
+# Composer 2 and 3 a pod may first wait for Autopilot to add a node (typically one to three minutes) and then pull
+# its image (minutes for a multi-GB image), so we take the guide's 600 s. Both wait phases share it.
+DEFAULT_STARTUP_TIMEOUT_SECONDS = 600
 
 if TYPE_CHECKING:
     from airflow.sdk.definitions.context import Context
