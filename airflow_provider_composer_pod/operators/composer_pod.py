@@ -156,10 +156,10 @@ class ComposerPodOperator(KubernetesPodOperator):
     @property
     def run_state(self) -> RunState:
         """This execution's state (created on first use; ``execute`` starts a fresh one)."""
-        from airflow_provider_composer_pod.operators.run_state import RunState
-
         state = self.__dict__.get("_run_state")
         if state is None:
+            from airflow_provider_composer_pod.operators.run_state import RunState
+
             state = self.__dict__["_run_state"] = RunState()
         return state
 
