@@ -10,7 +10,7 @@ LOCK := requirements/dev.lock
 UV_INSTALL := $(UV) pip install --quiet --python $(PY) --compile-bytecode
 
 .PHONY: help venv test lint typecheck unit demo bench bench-startup bench-logs lock clean test-matrix compat-table test-upstream \
-	dist test-dist
+	dist test-dist docs docs-screenshots
 
 help:
 	@echo "make demo   run the example DAGs on the embedded Kubernetes API emulator"
@@ -19,6 +19,7 @@ help:
 	@echo "make test-ui  the connection form in real Airflow 3 and 2.11 UIs, driven by headless Chromium"
 	@echo "make dist   the sdist and wheel in dist/, checked (twine, contents, version against CHANGELOG.md)"
 	@echo "make test-dist  the built wheel installed as Composer installs it, then run, in the oldest and newest cell"
+	@echo "make docs   the documentation site in docs/_build/html: Sphinx with warnings as errors, links, browser test"
 	@echo "make test-airflow  real Airflow 3.3 and 2.11 (scheduler, triggerer, API) on PostgreSQL against the emulator"
 
 .tools/bin/uv:
@@ -64,11 +65,12 @@ bench-logs: venv
 	$(PY) bench/log_throughput.py $(BENCH_ARGS)
 
 # Install matrix (noxfile.py): one venv per Python x Airflow x cncf-kubernetes cell, each with a Composer-like pip
-# install check, then the whole suite against the installed wheel; results in .matrix/, summarised as the README's
-# table. `make test-matrix CELLS="af2.6.3-k4.4.0-py3.8 af3.3.2-k10.25.0-py3.11"` runs some; `.venv/bin/nox -l` lists.
+# install check, then the whole suite against the installed wheel; results in .matrix/, summarised as the table of
+# docs/compatibility.md. `make test-matrix CELLS="af2.6.3-k4.4.0-py3.8 af3.3.2-k10.25.0-py3.11"` runs some;
+# `.venv/bin/nox -l` lists.
 # All cells run as MATRIX_JOBS nox processes side by side (.ci/matrix.py; cells wait on pods much of the time).
 CELLS ?=
-MATRIX_JOBS ?= 2
+MATRIX_JOBS ?= 3
 test-matrix: venv
 	PATH="$(abspath $(dir $(UV))):$$PATH" $(if $(CELLS),$(VENV)/bin/nox -s $(CELLS),$(PY) .ci/matrix.py --jobs $(MATRIX_JOBS)); \
 	status=$$?; $(PY) .ci/compat_table.py --print; exit $$status
@@ -130,7 +132,30 @@ $(VENV)/.upstream-installed: .ci/upstream/requirements.txt $(VENV)/.installed
 test-upstream: venv $(VENV)/.upstream-installed
 	$(PY) .ci/upstream/run.py --python $(PY) $(UPSTREAM_ARGS)
 
-# Rewrite README.md's compatibility table (between the compat-table markers) from .matrix/.
+# Documentation site (docs/): Sphinx + MyST + furo (requirements/docs.txt, installed into .venv constrained by the
+# lock), autodoc importing this checkout. Warnings are errors (-W, nitpicky -n); docs/check_links.py then checks every
+# internal link and #fragment of the built HTML (offline: external links are not followed); then tests/docs/ opens the
+# built site in Debian's headless Chromium through Playwright (requirements/ui.txt; never downloads a browser): the
+# navigation, the search box, no console errors; screenshots in tests/docs/artifacts/.
+DOCS_OUT := docs/_build/html
+
+$(VENV)/.docs-installed: requirements/docs.txt $(VENV)/.installed
+	$(UV_INSTALL) -r requirements/docs.txt -c $(LOCK)
+	touch $@
+
+docs: $(VENV)/.docs-installed $(VENV)/.ui-installed | $(CHROMIUM)
+	rm -rf docs/_build
+	mkdir -p docs/_build/airflow-home
+	AIRFLOW_HOME=$(abspath docs/_build/airflow-home) $(PY) -m sphinx -W --keep-going -n -q -b html docs $(DOCS_OUT)
+	$(PY) docs/check_links.py $(DOCS_OUT)
+	COMPOSER_POD_DOCS_TESTS=1 CHROMIUM=$(CHROMIUM) DOCS_SITE=$(abspath $(DOCS_OUT)) $(PY) -m pytest tests/docs -v
+
+# The connection page's screenshots (docs/_static/screenshots/, committed) from the last `make test-ui`.
+docs-screenshots:
+	cp tests/ui/artifacts/airflow3-connection-form.png tests/ui/artifacts/airflow3-test-success.png \
+		tests/ui/artifacts/airflow3-test-failure.png tests/ui/artifacts/airflow2-connection-form.png docs/_static/screenshots/
+
+# Rewrite docs/compatibility.md's compatibility table (between the compat-table markers) from .matrix/.
 compat-table: venv
 	$(PY) .ci/compat_table.py
 
@@ -166,4 +191,4 @@ lock: | $(UV)
 	$(UV) pip compile --quiet --python-version 3.11 requirements/dev.in -o $(LOCK)
 
 clean:
-	rm -rf $(VENV) .tools .demo .bench .ui .dist dist
+	rm -rf $(VENV) .tools .demo .bench .ui .dist dist docs/_build docs/_generated

@@ -1,11 +1,14 @@
-"""Rewrite the README's compatibility table from the install matrix's results.
+"""Rewrite the documentation's compatibility table (docs/compatibility.md) from the install matrix's results.
 
 Reads ``.matrix/<cell>/cell.json`` (written by ``noxfile.py``: versions, the Composer-like install check, timings)
 and ``.matrix/<cell>/junit.xml`` (pytest), and replaces what lies between ``<!-- compat-table:start -->`` and
-``<!-- compat-table:end -->`` in README.md with one row per cell. Nothing outside the markers is touched.
+``<!-- compat-table:end -->`` in docs/compatibility.md (the site's Compatibility page; the README links to it) with
+one row per cell, and what lies between ``<!-- compat-summary:start -->`` and ``<!-- compat-summary:end -->`` in
+README.md with the same rows, short (versions and counts). Nothing outside the markers is touched. This is the
+tables' only generator.
 
-    python .ci/compat_table.py            # rewrite README.md
-    python .ci/compat_table.py --check    # exit 1 when README.md is not up to date
+    python .ci/compat_table.py            # rewrite docs/compatibility.md and README.md's summary
+    python .ci/compat_table.py --check    # exit 1 when either is not up to date
     python .ci/compat_table.py --print    # print the table only
 
 Standard library only, Python 3.8+, so it runs in any of the matrix's environments or none.
@@ -24,6 +27,9 @@ from typing import Any, Dict, List, Optional, Sequence, Tuple
 ROOT = Path(__file__).resolve().parents[1]
 START = "<!-- compat-table:start -->"
 END = "<!-- compat-table:end -->"
+SUMMARY_START = "<!-- compat-summary:start -->"
+SUMMARY_END = "<!-- compat-summary:end -->"
+SUMMARY_HEADER = "| Python | Airflow | cncf-kubernetes | Passed | Skipped | Failed |\n|---|---|---|---|---|---|"
 
 HEADER = (
     "| Python | Airflow | cncf-kubernetes | kubernetes | Passed | Skipped | Failed | Composer-like install "
@@ -109,15 +115,29 @@ def _escape(text: str) -> str:
     return text.replace("|", "\\|").replace("\n", " ")
 
 
+def _counts(cell: Cell) -> Tuple[str, str, str]:
+    if cell.counts is None:
+        return "–", "–", "not run: " + _escape("; ".join(cell.info.get("problems") or ["no junit.xml"]))
+    failed = str(cell.counts["failed"]) if not cell.counts["failed"] else f"**{cell.counts['failed']}**"
+    passed = str(cell.counts["passed"])
+    if cell.info.get("suite"):  # the development pair: the wheel's checks here, the suite in `make test`
+        passed += " (wheel checks; the whole suite: `make test`)"
+    return passed, str(cell.counts["skipped"]), failed
+
+
+def render_summary(cells: Sequence[Cell]) -> str:
+    """The README's short table: versions and counts."""
+    rows = [SUMMARY_HEADER]
+    for cell in cells:
+        versions = " | ".join(cell.version(key) for key in ("python", "airflow", "provider"))
+        rows.append(f"| {versions} | {' | '.join(_counts(cell))} |")
+    return "\n".join(rows)
+
+
 def render(cells: Sequence[Cell]) -> str:
     rows = [HEADER]
     for cell in cells:
-        if cell.counts is None:
-            passed = skipped = "–"
-            failed = "not run: " + _escape("; ".join(cell.info.get("problems") or ["no junit.xml"]))
-        else:
-            passed, skipped = str(cell.counts["passed"]), str(cell.counts["skipped"])
-            failed = str(cell.counts["failed"]) if not cell.counts["failed"] else f"**{cell.counts['failed']}**"
+        passed, skipped, failed = _counts(cell)
         unsupported = "; ".join(_escape(reason) for reason in cell.skips) or "–"
         rows.append(
             f"| {cell.version('python')} | {cell.version('airflow')} | {cell.version('provider')} "
@@ -127,21 +147,40 @@ def render(cells: Sequence[Cell]) -> str:
     return "\n".join(rows)
 
 
-def replace_between_markers(text: str, table: str) -> str:
+def replace_between_markers(text: str, table: str, markers: Tuple[str, str] = (START, END)) -> str:
     """``text`` with the block between the markers replaced by ``table``; everything else byte for byte."""
-    start, end = text.find(START), text.find(END)
-    if start < 0 or end < 0 or end < start or text.count(START) != 1 or text.count(END) != 1:
-        raise ValueError(f"expected exactly one {START} followed by one {END}")
-    head = text[: start + len(START)]
+    opening, closing = markers
+    start, end = text.find(opening), text.find(closing)
+    if start < 0 or end < 0 or end < start or text.count(opening) != 1 or text.count(closing) != 1:
+        raise ValueError(f"expected exactly one {opening} followed by one {closing}")
+    head = text[: start + len(opening)]
     return f"{head}\n{table}\n{text[end:]}"
+
+
+def _update(path: Path, table: str, markers: Tuple[str, str], check: bool) -> int:
+    text = path.read_bytes().decode("utf-8")  # bytes: keep line endings as they are
+    try:
+        new_text = replace_between_markers(text, table, markers)
+    except ValueError as error:
+        print(f"{path}: {error}", file=sys.stderr)
+        return 2
+    if check:
+        if new_text != text:
+            print(f"{path}: the compatibility table is out of date; run .ci/compat_table.py", file=sys.stderr)
+            return 1
+        return 0
+    if new_text != text:
+        path.write_bytes(new_text.encode("utf-8"))
+    return 0
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--matrix-dir", type=Path, default=ROOT / ".matrix")
-    parser.add_argument("--readme", type=Path, default=ROOT / "README.md")
+    parser.add_argument("--page", type=Path, help="write the full table to this page only (default: the docs page)")
+    parser.add_argument("--readme", type=Path, default=ROOT / "README.md", help="where the short table goes")
     mode = parser.add_mutually_exclusive_group()
-    mode.add_argument("--check", action="store_true", help="exit 1 when the README's table is not up to date")
+    mode.add_argument("--check", action="store_true", help="exit 1 when a table is not up to date")
     mode.add_argument("--print", dest="print_only", action="store_true", help="print the table, change nothing")
     args = parser.parse_args(argv)
 
@@ -149,25 +188,16 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     if not cells:
         print(f"no {args.matrix_dir}/*/cell.json: run the matrix first (make test-matrix)", file=sys.stderr)
         return 2
-    table = render(cells)
     if args.print_only:
-        print(table)
+        print(render(cells))
         return 0
-    text = args.readme.read_bytes().decode("utf-8")  # bytes: keep line endings as they are
-    try:
-        new_text = replace_between_markers(text, table)
-    except ValueError as error:
-        print(f"{args.readme}: {error}", file=sys.stderr)
-        return 2
-    if args.check:
-        if new_text != text:
-            print(f"{args.readme}: the compatibility table is out of date; run .ci/compat_table.py", file=sys.stderr)
-            return 1
-        return 0
-    if new_text != text:
-        args.readme.write_bytes(new_text.encode("utf-8"))
-    print(f"{args.readme}: {len(cells)} cell{'' if len(cells) == 1 else 's'}")
-    return 0
+    targets = [(args.page or ROOT / "docs" / "compatibility.md", render(cells), (START, END))]
+    if args.page is None:
+        targets.append((args.readme, render_summary(cells), (SUMMARY_START, SUMMARY_END)))
+    status = max(_update(path, table, markers, args.check) for path, table, markers in targets)
+    if not status and not args.check:
+        print(f"{', '.join(str(path) for path, _, _ in targets)}: {len(cells)} cell{'' if len(cells) == 1 else 's'}")
+    return status
 
 
 if __name__ == "__main__":

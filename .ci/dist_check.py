@@ -9,9 +9,12 @@ straight from the checkout. Checked:
   names and in the metadata, and it agrees with CHANGELOG.md: a release ``X.Y.Z`` is the newest ``## X.Y.Z (date)``
   heading with nothing left under ``## Unreleased``; work in progress is ``X.Y.Z.devN``, newer than the last release;
 - the wheel holds exactly the package's tracked files (``git ls-files``), so ``py.typed`` and the rules YAML are in
-  and no tests, caches or stray files are; its LICENSE is ours; its entry points are pyproject's; the dependencies
-  Composer owns have lower bounds only;
-- the sdist holds the package, README.md, CHANGELOG.md, LICENSE and pyproject.toml, and nothing else of ours;
+  and no tests, caches or stray files are, plus the tracked files of each folder pyproject force-includes, at the
+  place it names (``example_dags/`` as the demo's packaged copy); its LICENSE is ours; its entry points are
+  pyproject's; the dependencies Composer owns have lower bounds only;
+- the sdist holds the package, the force-included folders (pyproject's sdist include list names each, or the
+  wheel built from the sdist would lack them), README.md, CHANGELOG.md, LICENSE and pyproject.toml, and nothing
+  else of ours;
 - the wheel built from the sdist has the same files, byte for byte, as the wheel built from the tree.
 
 Standard library only; ``main`` needs Python 3.11+ (tomllib). Exits 1 listing every problem.
@@ -132,8 +135,38 @@ def stray(names: Iterable[str]) -> List[str]:
     return sorted(found)
 
 
+def force_included(pyproject: dict) -> Dict[str, str]:
+    """pyproject's ``[tool.hatch.build.targets.wheel.force-include]``: a folder of the repository -> its place in the
+    wheel."""
+    wheel = pyproject.get("tool", {}).get("hatch", {}).get("build", {}).get("targets", {}).get("wheel", {})
+    return {source.strip("/"): target.strip("/") for source, target in wheel.get("force-include", {}).items()}
+
+
+def wheel_files(tracked: Set[str], forced: Dict[str, str]) -> Set[str]:
+    """What the wheel holds besides its .dist-info: the tracked package files, and each force-included folder's
+    tracked files at the place pyproject names."""
+    files = {name for name in tracked if name.startswith(PACKAGE + "/")}
+    for source, target in forced.items():
+        # A folder's files keep their path below it; a file is renamed.
+        files |= {target + name[len(source) :] for name in tracked if name == source or name.startswith(source + "/")}
+    return files
+
+
+def pyproject_problems(pyproject: dict) -> List[str]:
+    """Each force-included folder is in the sdist too: the wheel built from the sdist needs it."""
+    include = pyproject.get("tool", {}).get("hatch", {}).get("build", {}).get("targets", {}).get("sdist", {})
+    include = include.get("include", [])
+    return [
+        f"pyproject.toml force-includes {source} in the wheel, but the sdist's include list has no '/{source}'"
+        for source in force_included(pyproject)
+        if f"/{source}" not in include
+    ]
+
+
 def wheel_problems(wheel: Path, version: str, tracked: Set[str], license_text: bytes, pyproject: dict) -> List[str]:
+    """``tracked``: the package's tracked files and those of the folders pyproject force-includes."""
     problems: List[str] = []
+    expected = wheel_files(tracked, force_included(pyproject))
     expected_name = f"{PACKAGE}-{version}-py3-none-any.whl"
     if wheel.name != expected_name:
         problems.append(f"{wheel.name}: expected the file name {expected_name}")
@@ -142,8 +175,8 @@ def wheel_problems(wheel: Path, version: str, tracked: Set[str], license_text: b
         names = set(archive.namelist())
         metadata_files = {n for n in names if n.startswith(info + "/")}
         package_files = names - metadata_files
-        missing = sorted(tracked - package_files)
-        extra = sorted(package_files - tracked)
+        missing = sorted(expected - package_files)
+        extra = sorted(package_files - expected)
         if missing:
             problems.append(f"{wheel.name}: tracked files missing from the wheel: {', '.join(missing)}")
         if extra:
@@ -231,8 +264,10 @@ def same_wheel_problems(from_sdist: Path, from_tree: Path) -> List[str]:
     return [f"the wheel built from the sdist differs from the tree's in: {', '.join(differing)}"]
 
 
-def tracked_package_files(root: Path) -> Set[str]:
-    out = subprocess.run(["git", "ls-files", "-z", PACKAGE], cwd=root, check=True, capture_output=True, text=True)
+def tracked_package_files(root: Path, forced: Iterable[str] = ()) -> Set[str]:
+    """The package's tracked files and those of the folders ``forced`` (pyproject's force-include sources)."""
+    command = ["git", "ls-files", "-z", "--", PACKAGE, *forced]
+    out = subprocess.run(command, cwd=root, check=True, capture_output=True, text=True)
     return {name for name in out.stdout.split("\0") if name}
 
 
@@ -251,11 +286,12 @@ def main(argv: List[str]) -> int:
 
     dist_dir, tree_dir = Path(argv[0]), Path(argv[1])
     version = read_version((ROOT / VERSION_FILE).read_text(encoding="utf-8"))
-    tracked = tracked_package_files(ROOT)
     pyproject = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    tracked = tracked_package_files(ROOT, force_included(pyproject))
     license_text = (ROOT / "LICENSE").read_bytes()
     sdist, wheel, tree_wheel = _one(dist_dir, "*.tar.gz"), _one(dist_dir, "*.whl"), _one(tree_dir, "*.whl")
     problems = changelog_problems(version, (ROOT / "CHANGELOG.md").read_text(encoding="utf-8"))
+    problems += pyproject_problems(pyproject)
     problems += wheel_problems(wheel, version, tracked, license_text, pyproject)
     problems += sdist_problems(sdist, version, tracked)
     problems += same_wheel_problems(wheel, tree_wheel)

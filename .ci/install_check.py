@@ -10,7 +10,8 @@ Per cell (the install matrix's pins and interpreters, from noxfile.py), in a fre
 3. The same check for ``"<wheel>[testing]" pytest`` (installed with uv), what a user adds to test DAGs on the emulator.
 4. From a directory outside the checkout: the package imports from the venv; ``airflow providers list`` shows it at
    the wheel's version; ``composer-pod --version`` prints it; ``composer-pod demo`` runs one of the example DAGs to
-   success on the emulator; and a test using the pytest plugin's ``k8s_emulator`` fixture passes.
+   success on the emulator, from the copy in the wheel (no ``--dags``); and a test using the pytest plugin's
+   ``k8s_emulator`` fixture passes.
 
 Timings and the install check go to ``.dist/cells/<cell>.json``. Needs nox importable (the dev venv) for noxfile.py.
 """
@@ -159,10 +160,13 @@ def check_cell(name: str, wheel: Path, version: str) -> Dict[str, Any]:
         timings["cli_s"] = round(time.monotonic() - step, 1)
 
         step = time.monotonic()
-        demo = [str(venv / "bin" / "composer-pod"), "demo", "--dags", str(ROOT / "example_dags"), "--dag-id", DEMO_DAG]
+        # No --dags, from a directory without example_dags/: the copy the wheel carries (pyproject's force-include).
+        demo = [str(venv / "bin" / "composer-pod"), "demo", "--dag-id", DEMO_DAG]
         demo_out = _run(demo, env=dict(env, COLUMNS="150"), cwd=work)
         if "success" not in demo_out:
             raise CellFailed(f"`composer-pod demo` reported no success:\n{demo_out[-3000:]}")
+        if f"DAG folder {venv}" not in demo_out:
+            raise CellFailed(f"`composer-pod demo` ran DAGs from outside the venv:\n{demo_out[:1000]}")
         timings["demo_s"] = round(time.monotonic() - step, 1)
 
         step = time.monotonic()

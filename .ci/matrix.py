@@ -1,12 +1,12 @@
 """Run the install matrix's cells (noxfile.py) as N nox processes side by side.
 
-A cell spends much of its test time waiting (pods that sleep, deadlines, kills), so two cells at once on the 2-core
-CI machine finish in well under twice the time of one. Cells are dealt longest first (by the last run's
-``.matrix/<cell>/cell.json`` where there is one) to the job with the least work so far; each job is one
-``nox -s CELL ...`` whose lines are printed with the job's prefix as they come. The exit status is the worst of the
-jobs'.
+A cell spends most of its test time waiting (pods that sleep, deadlines, kills): measured on the 2-core machine, a
+cell's processes used about 25 to 30 % of one core over its run, so three cells at once fit the CI machine. Cells
+are dealt longest first (by the last run's ``.matrix/<cell>/cell.json`` where there is one, else by the committed
+``.ci/matrix_seconds.json``) to the job with the least work so far; each job is one ``nox -s CELL ...`` whose lines
+are printed with the job's prefix as they come. The exit status is the worst of the jobs'.
 
-    python .ci/matrix.py --jobs 2
+    python .ci/matrix.py --jobs 3
 """
 
 from __future__ import annotations
@@ -19,10 +19,12 @@ import sys
 import threading
 import time
 from pathlib import Path
-from typing import Dict, List
+from typing import Dict, List, Optional
 
 ROOT = Path(__file__).resolve().parent.parent
-# A cell with no record yet: about what the slowest cells took in the last measured CI run.
+# A cell with no record of its own (a clean clone, as in CI): the seconds it took in the last measured full run,
+# committed (.ci/matrix_seconds.json, `python .ci/matrix.py --record` rewrites it from .matrix/); else this.
+ESTIMATES = Path(__file__).resolve().parent / "matrix_seconds.json"
 DEFAULT_SECONDS = 300.0
 
 
@@ -33,12 +35,36 @@ def cells() -> List[str]:
     return [noxfile.cell_name(cell) for cell in noxfile.CELLS]
 
 
-def last_seconds(cell: str) -> float:
+def recorded_seconds(cell: str) -> Optional[float]:
     try:
         record = json.loads((ROOT / ".matrix" / cell / "cell.json").read_text())
         return float(sum(record["timings"].values()))
     except (OSError, ValueError, KeyError, TypeError):
-        return DEFAULT_SECONDS
+        return None
+
+
+def _estimates() -> Dict[str, float]:
+    try:
+        return {str(name): float(seconds) for name, seconds in json.loads(ESTIMATES.read_text()).items()}
+    except (OSError, ValueError, AttributeError, TypeError):
+        return {}
+
+
+def last_seconds(cell: str) -> float:
+    recorded = recorded_seconds(cell)
+    return recorded if recorded is not None else _estimates().get(cell, DEFAULT_SECONDS)
+
+
+def record(names: List[str]) -> int:
+    """Rewrite the committed estimates from the cells' records in .matrix/ (after a full run)."""
+    seconds = {name: recorded_seconds(name) for name in names}
+    missing = sorted(name for name, value in seconds.items() if value is None)
+    if missing:
+        print(f"no timings in .matrix/ for {', '.join(missing)}: run the whole matrix first", file=sys.stderr)
+        return 2
+    ESTIMATES.write_text(json.dumps({name: round(value or 0.0) for name, value in seconds.items()}, indent=1) + "\n")
+    print(f"{ESTIMATES}: {len(seconds)} cells")
+    return 0
 
 
 def deal(names: List[str], jobs: int) -> List[List[str]]:
@@ -83,9 +109,12 @@ def run(groups: List[List[str]], nox: str) -> int:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--jobs", type=int, default=int(os.environ.get("MATRIX_JOBS", "2")))
+    parser.add_argument("--jobs", type=int, default=int(os.environ.get("MATRIX_JOBS", "3")))
     parser.add_argument("--nox", default=str(Path(sys.executable).parent / "nox"))
+    parser.add_argument("--record", action="store_true", help="rewrite .ci/matrix_seconds.json from .matrix/")
     args = parser.parse_args()
+    if args.record:
+        return record(cells())
     return run(deal(cells(), max(1, args.jobs)), args.nox)
 
 

@@ -1,6 +1,6 @@
 """The guide's minimal task: with ComposerPodOperator, ``task_id`` and ``image`` are all it takes.
 
-Namespace, kube config, connection and startup timeout come from the Composer defaults (see the README).
+Namespace, kube config, connection and startup timeout come from the Composer defaults (see docs/operator.md).
 """
 
 from __future__ import annotations

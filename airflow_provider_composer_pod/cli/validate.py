@@ -3,7 +3,7 @@
 Exit status: 0 when nothing would be rejected, 1 when a task has an error (or ``--strict`` and an adjustment), 2 when
 a DAG file fails to import or the arguments are wrong. Every task of every file is checked, each map index of a mapped
 task over literal values too. Values that are still Jinja templates are checked at run time, not here. With
-``--format json`` stdout holds only the JSON document (schema in the README); Airflow's logs go to stderr.
+``--format json`` stdout holds only the JSON document (schema in docs/autopilot.md); Airflow's logs go to stderr.
 """
 
 from __future__ import annotations

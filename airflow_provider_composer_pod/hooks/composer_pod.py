@@ -47,7 +47,7 @@ class ComposerPodHook(KubernetesHook):
     connection's fields of those names, else the variables Composer sets); elsewhere through the Kubernetes API.
 
     Every call through its client retries transient API failures for up to ``api_retry_timeout`` seconds of outage
-    (the argument, else the connection's ``api_retry_timeout`` extra, else 300; see :mod:`~.retries`).
+    (the argument, else the connection's ``api_retry_timeout`` extra, else 300; see ``kube/retries.py``).
     """
 
     conn_name_attr = "kubernetes_conn_id"
@@ -180,7 +180,7 @@ class ComposerPodHook(KubernetesHook):
         return self.composer_connection.resolved_extras()
 
     def async_hook(self) -> Any:
-        """An :class:`AsyncComposerPodHook` for triggers, built from this hook's resolved connection."""
+        """An :class:`.AsyncComposerPodHook` for triggers, built from this hook's resolved connection."""
         from airflow_provider_composer_pod.hooks.async_composer_pod import AsyncComposerPodHook
 
         extras = self.resolved_extras()

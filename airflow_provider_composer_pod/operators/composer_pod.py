@@ -235,10 +235,10 @@ class ComposerPodOperator(KubernetesPodOperator):
 
     def execute_after_startup(self, context: Context, event: Dict[str, Any]) -> Any:
         """Back from ComposerPodStartupTrigger: run the blocking path again; it finds the pod already started."""
-        self.run_state.deferring_startup = False  # dag.test() on Airflow 2 resumes the very object that deferred
-        self.run_state.secrets_registered = False  # so a resume registers the values again, in whatever process
         from airflow_provider_composer_pod.operators.failures import check_deferral_timeout
+        from airflow_provider_composer_pod.operators.resume import start_as_a_new_process
 
+        start_as_a_new_process(self)
         check_deferral_timeout(self, event)
         self.run_state.startup_event = event
         return self.execute(context)

@@ -20,6 +20,14 @@ def register_secrets(task: Any, pod: Any) -> None:
     task.run_state.secrets_registered = True
 
 
+def start_as_a_new_process(task: Any) -> None:
+    """Back from the startup trigger, start as a new worker process would. ``dag.test()`` on Airflow 2 resumes the very
+    object that deferred, whose request and pod KPO 10.x would reuse (skipping its build and create): the resume
+    then reads the pod and registers its Secret values again, as in production."""
+    task.run_state.deferring_startup = task.run_state.secrets_registered = False
+    task.pod_request_obj = task.pod = None
+
+
 def resumed_pod(task: Any, event: Dict[str, Any]) -> Any:
     """``startup_wait="defer"``, back on a worker: the pod the trigger watched, read, in place of KPO's new request
     (which would carry a new random name and log "Building pod" for it)."""

@@ -69,9 +69,10 @@ class ComposerPodTrigger(KubernetesPodTrigger):  # type: ignore[misc,valid-type]
     """KubernetesPodTrigger plus ``cluster`` (for the shared watch) and the async hook's resolved connection.
 
     :param cluster: ``ClusterConnection.to_dict()`` from the worker.
-    :param hook_kwargs: keyword arguments for :class:`AsyncComposerPodHook` (resolved extras, ``config_dict``).
+    :param hook_kwargs: keyword arguments for :class:`.AsyncComposerPodHook` (resolved extras, ``config_dict``).
     :param execution_deadline: when the task's ``execution_timeout`` passes (epoch seconds; None: never). Then the
         pod is deleted as ``on_kill_action`` says, and the event says ``execution_timeout``.
+
     All other arguments are the installed KubernetesPodTrigger's.
     """
 

@@ -114,6 +114,8 @@ def lane(request: pytest.FixtureRequest, lane_root: Path, postgres: Postgres, cl
         lane = Lane(airflow, cluster, pid_dir)
         lane.trigger_all()
         yield lane
+        # Per-scenario timings, for the closing note and the README (tests/airflow/artifacts/timings-airflowN.md).
+        (ARTIFACTS / f"timings-airflow{major}.md").write_text(lane.timings())
     finally:
         airflow.stop()
         # The task logs as Airflow wrote them, for reading after a failure (the canary is made for this run only).

@@ -10,6 +10,7 @@ import os
 import signal
 import threading
 import time
+from datetime import datetime
 from pathlib import Path
 from typing import Any, Callable, Dict, List, Optional, Tuple
 
@@ -44,6 +45,7 @@ class Lane:
         self.pid_dir = pid_dir
         self.run_id = f"af{airflow.major}"
         self.outcomes: Dict[str, Any] = {}
+        self.triggered: List[Tuple[str, str]] = []
         self._threads: Dict[str, threading.Thread] = {}
         # The triggerer restart SIGKILLs the one triggerer every deferred run shares: not before the kill of the
         # deferred task has had its trigger delete the pod (a SIGKILL runs no trigger's on_kill or cleanup).
@@ -51,14 +53,35 @@ class Lane:
 
     def trigger_all(self) -> None:
         for dag_id in EXAMPLES:
-            self.airflow.trigger(dag_id, f"{self.run_id}-dated", LOGICAL_DATE)
-            self.airflow.trigger(dag_id, f"{self.run_id}-undated", None)
+            self._trigger(dag_id, f"{self.run_id}-dated", LOGICAL_DATE)
+            self._trigger(dag_id, f"{self.run_id}-undated", None)
         for dag_id in ["lane_canary", *INTERRUPTS]:
-            self.airflow.trigger(dag_id, self.run_id, None)
+            self._trigger(dag_id, self.run_id, None)
         self._start("lane_mark_failed_running", self._mark_failed_and_clear, "running")
         self._start("lane_mark_failed_deferred", self._mark_failed_and_clear, "deferred")
         self._start("lane_triggerer_restart", self._restart_triggerer)
         self._start("lane_worker_killed", self._kill_worker)
+
+    def _trigger(self, dag_id: str, run_id: str, logical_date: Optional[str]) -> None:
+        self.airflow.trigger(dag_id, run_id, logical_date)
+        self.triggered.append((dag_id, run_id))
+
+    def timings(self) -> str:
+        """Each run as Airflow recorded it (a Markdown table): state, the run's seconds, each task's tries and
+        seconds; then what each intervention measured."""
+        rows = ["| DAG | run | state | run (s) | task: try, seconds |", "|---|---|---|---|---|"]
+        for dag_id, run_id in self.triggered:
+            try:
+                run = self.airflow.get(f"/dags/{dag_id}/dagRuns/{run_id}")
+                tasks = self.airflow.get(f"/dags/{dag_id}/dagRuns/{run_id}/taskInstances")["task_instances"]
+            except AssertionError as error:
+                rows.append(f"| {dag_id} | {run_id} | unknown: {error} | | |")
+                continue
+            tries = ", ".join(f"{t['task_id']}: {t['try_number']}, {t.get('duration') or 0:.1f}" for t in tasks)
+            rows.append(f"| {dag_id} | {run_id} | {run['state']} | {_seconds(run)} | {tries} |")
+        rows.append("")
+        rows.extend(f"- {dag_id}: {outcome!r}" for dag_id, outcome in sorted(self.outcomes.items()))
+        return "\n".join(rows) + "\n"
 
     def outcome(self, dag_id: str) -> Any:
         """What the intervention on ``dag_id`` saw, once it is done (re-raising its failure)."""
@@ -136,6 +159,13 @@ class Lane:
         pid = int(pid_file.read_text())
         os.kill(pid, signal.SIGKILL)
         return pid
+
+
+def _seconds(run: Dict[str, Any]) -> str:
+    if not run.get("start_date") or not run.get("end_date"):
+        return ""
+    start, end = (datetime.fromisoformat(run[key].replace("Z", "+00:00")) for key in ("start_date", "end_date"))
+    return f"{(end - start).total_seconds():.1f}"
 
 
 def _until(condition: Callable[[], Any], message: str, timeout: Optional[float] = None) -> None:

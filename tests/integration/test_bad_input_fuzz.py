@@ -7,7 +7,7 @@ Airflow's own ``AirflowException``), never a traceback ending inside the Kuberne
 input must leave no pod behind. Inputs that are valid create exactly one pod (deleted again).
 
 ``make test`` runs a bounded number of examples; ``FUZZ_EXAMPLES=5000 pytest tests/integration/test_bad_input_fuzz.py``
-runs more. The summary line (``bad-input fuzz: ...``) gives the figures quoted in the README.
+runs more. The summary line (``bad-input fuzz: ...``) gives the figures quoted in docs/reliability.md.
 """
 
 from __future__ import annotations
@@ -307,7 +307,7 @@ def test_wrong_types_fail_before_any_pod_as_literals_and_after_rendering(k8s_emu
 
 
 def test_zz_fuzz_summary(capsys):
-    """The figures for the README (runs after the fuzz tests in this module)."""
+    """The figures for docs/reliability.md (runs after the fuzz tests in this module)."""
     if not OUTCOMES:
         pytest.skip("the fuzz tests did not run")
     tried = sum(OUTCOMES.values())

@@ -6,7 +6,7 @@ call type, creates whose answers are lost, connection outages that also drop ope
 mid-way. Afterwards: every task succeeded (none lost), each task instance created exactly one pod (none doubled),
 and no pod is left (none orphaned).
 
-``make test`` runs 20 tasks. The figures in the README come from the full run::
+``make test`` runs 20 tasks. The figures in docs/reliability.md come from the full run::
 
     COMPOSER_POD_LOAD_TASKS=200 .venv/bin/python -m pytest tests/integration/test_load.py -p no:cacheprovider -s
 """

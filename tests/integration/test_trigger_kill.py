@@ -16,6 +16,7 @@ import inspect
 import math
 import time
 from typing import Any, Dict
+from uuid import uuid4
 
 import pytest
 
@@ -107,10 +108,34 @@ def _running(emulator: Any, name: str) -> bool:
 
 @pytest.fixture
 def killed_task_instance(airflow_db: Any) -> Any:
-    """Before Airflow 3.3 ``cleanup()`` deletes only when the task is no longer deferred: here it is gone."""
+    """The killed task's instance, as the trigger sees it. Before Airflow 3.3 ``cleanup()`` deletes only when the task
+    is no longer deferred: on Airflow 2 its row says failed, as a user's "mark failed" leaves it (KPO 10.x's cleanup
+    reads it, and keeps the pod when it finds no row). Airflow 3.3 calls ``on_kill()``, which reads nothing."""
     from types import SimpleNamespace
 
-    return SimpleNamespace(dag_id="gone", task_id="gone", run_id="gone", map_index=-1)
+    ids = SimpleNamespace(dag_id="killed", task_id="killed", run_id=f"killed-{uuid4().hex[:8]}", map_index=-1)
+    if not compat.AIRFLOW_3:
+        _failed_task_instance_row(ids)
+    return ids
+
+
+def _failed_task_instance_row(ids: Any) -> None:
+    from airflow.models.dag import DAG
+    from airflow.models.dagrun import DagRun
+    from airflow.models.taskinstance import TaskInstance
+    from airflow.operators.empty import EmptyOperator
+    from airflow.utils import timezone
+    from airflow.utils.session import create_session
+    from airflow.utils.types import DagRunType
+
+    dag = DAG(ids.dag_id, start_date=timezone.datetime(2024, 1, 1), schedule=None)
+    task = EmptyOperator(task_id=ids.task_id, dag=dag)
+    with create_session() as session:
+        now = timezone.utcnow()
+        run = DagRun(dag_id=ids.dag_id, run_id=ids.run_id, execution_date=now, run_type=DagRunType.MANUAL)
+        session.add(run)
+        session.flush()
+        session.add(TaskInstance(task, run_id=ids.run_id, state="failed"))
 
 
 @pytest.mark.parametrize(

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any, Dict, Iterator
 import pytest
 
 from airflow_provider_composer_pod.testing import KubernetesEmulator
+from tests.browser import CHROMIUM, chromium_page
 from tests.ui.servers import AirflowServer
 
 if TYPE_CHECKING:
@@ -28,16 +29,6 @@ if os.environ.get("COMPOSER_POD_UI_TESTS") != "1":
 
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
-CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
-# No outside network here: nothing in the background may try to reach it. Playwright adds the fresh --user-data-dir.
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-]
 AIRFLOW2_VENV = Path(os.environ.get("COMPOSER_POD_UI_AF2", str(ROOT / ".ui" / "af2")))
 USER_NAMESPACE = "composer-user-workloads"
 
@@ -96,29 +87,15 @@ def page(request: pytest.FixtureRequest, tmp_path: Path, artifacts: Path) -> Ite
 
     A failed test leaves ``<test>-failed.png`` and ``.html`` in the artifacts: the page as the browser had it.
     """
-    if not os.access(CHROMIUM, os.X_OK):
-        pytest.fail(f"{CHROMIUM} is missing: `make test-ui` installs Debian's chromium (apt-get install -y chromium)")
-    from playwright.sync_api import expect, sync_playwright
+    from playwright.sync_api import expect
 
     expect.set_options(timeout=30_000)  # as long as actions may take: two cores shared with the servers
-    with sync_playwright() as playwright:
-        context = playwright.chromium.launch_persistent_context(
-            str(tmp_path / "chromium-profile"),
-            executable_path=CHROMIUM,
-            headless=True,
-            args=CHROMIUM_ARGS,
-            viewport={"width": 1280, "height": 900},
-        )
-        context.set_default_timeout(30_000)
-        page = context.pages[0] if context.pages else context.new_page()
-        try:
-            yield page
-            if request.node.stash.get(_CALL_FAILED, False):
-                failed = artifacts / f"{request.node.name}-failed"
-                page.screenshot(path=f"{failed}.png", full_page=True)
-                failed.with_suffix(".html").write_text(page.content())
-        finally:
-            context.close()
+    with chromium_page(tmp_path / "chromium-profile", "make test-ui") as page:
+        yield page
+        if request.node.stash.get(_CALL_FAILED, False):
+            failed = artifacts / f"{request.node.name}-failed"
+            page.screenshot(path=f"{failed}.png", full_page=True)
+            failed.with_suffix(".html").write_text(page.content())
 
 
 def airflow3_server(name: str, ui_tmp: Path, artifacts: Path, patched: bool) -> AirflowServer:

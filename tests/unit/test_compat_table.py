@@ -1,12 +1,12 @@
 from __future__ import annotations
 
-import importlib.util
 import json
-import sys
 from pathlib import Path
 from types import ModuleType
 
 import pytest
+
+from tests.scripts import load_script
 
 SCRIPT = Path(__file__).parents[2] / ".ci" / "compat_table.py"
 
@@ -31,13 +31,7 @@ JUNIT = (
 
 
 def _load() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("compat_table_under_test", SCRIPT)
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
+    return load_script(".ci/compat_table.py", "compat_table_under_test")
 
 
 @pytest.fixture
@@ -96,25 +90,69 @@ def test_rows_are_sorted_by_airflow_then_provider_and_show_install_and_skips(com
 def test_main_rewrites_only_between_the_markers(compat_table, tmp_path):
     matrix = tmp_path / ".matrix"
     _cell(matrix, "a", JUNIT)
-    readme = tmp_path / "README.md"
+    page = tmp_path / "compatibility.md"
     before = "# Title\r\n\r\nintro\n<!-- compat-table:start -->\nold table\n<!-- compat-table:end -->\ntail\r\n"
-    readme.write_bytes(before.encode())
+    page.write_bytes(before.encode())
 
-    assert compat_table.main(["--matrix-dir", str(matrix), "--readme", str(readme), "--check"]) == 1
-    assert compat_table.main(["--matrix-dir", str(matrix), "--readme", str(readme)]) == 0
+    assert compat_table.main(["--matrix-dir", str(matrix), "--page", str(page), "--check"]) == 1
+    assert compat_table.main(["--matrix-dir", str(matrix), "--page", str(page)]) == 0
 
-    after = readme.read_bytes().decode()
+    after = page.read_bytes().decode()
     assert after.startswith("# Title\r\n\r\nintro\n<!-- compat-table:start -->\n| Python |")
     assert after.endswith("|\n<!-- compat-table:end -->\ntail\r\n")
     assert "old table" not in after
-    assert compat_table.main(["--matrix-dir", str(matrix), "--readme", str(readme), "--check"]) == 0
+    assert compat_table.main(["--matrix-dir", str(matrix), "--page", str(page), "--check"]) == 0
 
 
-def test_missing_markers_leave_the_readme_alone(compat_table, tmp_path):
+def test_missing_markers_leave_the_page_alone(compat_table, tmp_path):
     matrix = tmp_path / ".matrix"
     _cell(matrix, "a", JUNIT)
-    readme = tmp_path / "README.md"
-    readme.write_text("no markers here\n")
+    page = tmp_path / "compatibility.md"
+    page.write_text("no markers here\n")
 
-    assert compat_table.main(["--matrix-dir", str(matrix), "--readme", str(readme)]) == 2
-    assert readme.read_text() == "no markers here\n"
+    assert compat_table.main(["--matrix-dir", str(matrix), "--page", str(page)]) == 2
+    assert page.read_text() == "no markers here\n"
+
+
+def test_the_docs_page_carries_the_one_table(compat_table):
+    """docs/compatibility.md, the generator's target, has its markers once and the generated table between them."""
+    text = (SCRIPT.parents[1] / "docs" / "compatibility.md").read_text()
+
+    table = text[text.index(compat_table.START) + len(compat_table.START) : text.index(compat_table.END)]
+    assert table.strip().splitlines()[:2] == compat_table.HEADER.splitlines()
+    assert compat_table.replace_between_markers(text, "x").count("x\n" + compat_table.END) == 1
+
+
+def test_the_default_targets_are_the_docs_page_and_the_readme_summary(compat_table, tmp_path, monkeypatch):
+    _cell(tmp_path / ".matrix", "a", JUNIT)
+    (tmp_path / "docs").mkdir()
+    page = tmp_path / "docs" / "compatibility.md"
+    page.write_text(f"# Compatibility\n{compat_table.START}\nold\n{compat_table.END}\n")
+    readme = tmp_path / "README.md"
+    readme.write_text(f"# Front door\n{compat_table.SUMMARY_START}\nold\n{compat_table.SUMMARY_END}\nend\n")
+    monkeypatch.setattr(compat_table, "ROOT", tmp_path)
+
+    assert compat_table.main(["--matrix-dir", str(tmp_path / ".matrix"), "--check"]) == 1
+    assert compat_table.main(["--matrix-dir", str(tmp_path / ".matrix")]) == 0
+    assert page.read_text().count("| Python | Airflow | cncf-kubernetes | kubernetes |") == 1
+    summary = readme.read_text()
+    assert summary.startswith(f"# Front door\n{compat_table.SUMMARY_START}\n{compat_table.SUMMARY_HEADER}\n")
+    assert summary.endswith(f"|\n{compat_table.SUMMARY_END}\nend\n")
+    assert "old" not in summary
+    assert compat_table.main(["--matrix-dir", str(tmp_path / ".matrix"), "--check"]) == 0
+
+
+def test_the_readme_carries_the_summary_markers(compat_table):
+    text = (SCRIPT.parents[1] / "README.md").read_text()
+    assert text.count(compat_table.SUMMARY_START) == 1
+    assert text.count(compat_table.SUMMARY_END) == 1
+
+
+def test_a_cell_whose_suite_runs_elsewhere_says_so(compat_table, tmp_path):
+    _cell(tmp_path / ".matrix", "a", JUNIT)
+    record = tmp_path / ".matrix" / "a" / "cell.json"
+    record.write_text(json.dumps({**json.loads(record.read_text()), "suite": "make test"}))
+
+    (cell,) = compat_table.read_cells(tmp_path / ".matrix")
+    assert "(wheel checks; the whole suite: `make test`)" in compat_table.render([cell])
+    assert "(wheel checks; the whole suite: `make test`)" in compat_table.render_summary([cell])

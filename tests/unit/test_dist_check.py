@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import importlib.util
 import io
-import sys
 import tarfile
 import zipfile
 from pathlib import Path
@@ -13,19 +11,14 @@ from typing import Dict
 
 import pytest
 
+from tests.scripts import load_script
+
 ROOT = Path(__file__).parents[2]
-SCRIPT = ROOT / ".ci" / "dist_check.py"
 
 
 @pytest.fixture(scope="module")
 def dist_check() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("dist_check", SCRIPT)
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["dist_check"] = module
-    spec.loader.exec_module(module)
-    return module
+    return load_script(".ci/dist_check.py", "dist_check")
 
 
 UNRELEASED = "# Changelog\n\n## Unreleased\n\n### Features\n- a thing\n\n"
@@ -219,3 +212,70 @@ def test_wheels_compared_by_content(dist_check, tmp_path):
     assert dist_check.same_wheel_problems(same, other) == [
         "the wheel built from the sdist differs from the tree's in: airflow_provider_composer_pod/__init__.py"
     ]
+
+
+# The demo's example DAGs: a top-level folder of the repository, force-included into the package in the wheel.
+DAG = "example_dags/pod_ex_minimum.py"
+PACKAGED_DAG = "airflow_provider_composer_pod/testing/demo/example_dags/pod_ex_minimum.py"
+FORCED = {"example_dags": "airflow_provider_composer_pod/testing/demo/example_dags"}
+PYPROJECT_FORCED = {
+    **PYPROJECT,
+    "tool": {
+        "hatch": {
+            "build": {
+                "targets": {
+                    "wheel": {"force-include": FORCED},
+                    "sdist": {"include": ["/airflow_provider_composer_pod", "/example_dags", "/README.md"]},
+                }
+            }
+        }
+    },
+}
+
+
+def test_force_included_files_are_expected_at_their_place_in_the_wheel(dist_check, tmp_path):
+    tracked = TRACKED | {DAG}
+    (tmp_path / "good").mkdir()
+    (tmp_path / "top-level").mkdir()
+    (tmp_path / "missing").mkdir()
+    good = _wheel(tmp_path / "good", {**_good(), PACKAGED_DAG: "x"})
+    top_level = _wheel(tmp_path / "top-level", {**_good(), DAG: "x"})
+    missing = _wheel(tmp_path / "missing", _good())
+
+    assert dist_check.wheel_problems(good, VERSION, tracked, b"the license", PYPROJECT_FORCED) == []
+    problems = dist_check.wheel_problems(top_level, VERSION, tracked, b"the license", PYPROJECT_FORCED)
+    assert any(f"not tracked package files: {DAG}" in p for p in problems), problems
+    assert any(f"missing from the wheel: {PACKAGED_DAG}" in p for p in problems), problems
+    problems = dist_check.wheel_problems(missing, VERSION, tracked, b"the license", PYPROJECT_FORCED)
+    assert any(f"missing from the wheel: {PACKAGED_DAG}" in p for p in problems), problems
+
+
+def test_a_force_included_folder_must_be_in_the_sdist(dist_check, tmp_path):
+    assert dist_check.pyproject_problems(PYPROJECT_FORCED) == []
+    sdist_section = PYPROJECT_FORCED["tool"]["hatch"]["build"]["targets"]["sdist"]
+    without = {**sdist_section, "include": [p for p in sdist_section["include"] if p != "/example_dags"]}
+    targets = {**PYPROJECT_FORCED["tool"]["hatch"]["build"]["targets"], "sdist": without}
+    pyproject = {**PYPROJECT, "tool": {"hatch": {"build": {"targets": targets}}}}
+
+    assert dist_check.pyproject_problems(pyproject) == [
+        "pyproject.toml force-includes example_dags in the wheel, but the sdist's include list has no '/example_dags'"
+    ]
+
+    tracked = TRACKED | {DAG}
+    good = tracked | dist_check.SDIST_FILES
+    assert dist_check.sdist_problems(_sdist(tmp_path, good), VERSION, tracked) == []
+    problems = dist_check.sdist_problems(_sdist(tmp_path, good - {DAG}), VERSION, tracked)
+    assert any(f"missing {DAG}" in p for p in problems), problems
+
+
+def test_this_checkout_ships_the_example_dags_in_the_package(dist_check):
+    tomllib = pytest.importorskip("tomllib")  # Python 3.11+, as dist_check.main
+    pyproject = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    forced = dist_check.force_included(pyproject)
+    tracked = dist_check.tracked_package_files(ROOT, forced)
+
+    assert forced == FORCED
+    assert dist_check.pyproject_problems(pyproject) == []
+    assert DAG in tracked
+    assert PACKAGED_DAG in dist_check.wheel_files(tracked, forced)
+    assert not dist_check.stray(dist_check.wheel_files(tracked, forced))

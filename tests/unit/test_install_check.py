@@ -2,26 +2,17 @@
 
 from __future__ import annotations
 
-import importlib.util
-import sys
-from pathlib import Path
 from types import ModuleType
 
 import pytest
 
-SCRIPT = Path(__file__).parents[2] / ".ci" / "install_check.py"
+from tests.scripts import load_script
 
 
 @pytest.fixture(scope="module")
 def install_check() -> ModuleType:
     pytest.importorskip("nox")  # the script reads the matrix's cells from noxfile.py
-    spec = importlib.util.spec_from_file_location("install_check", SCRIPT)
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["install_check"] = module
-    spec.loader.exec_module(module)
-    return module
+    return load_script(".ci/install_check.py", "install_check")
 
 
 FREEZE = """\

@@ -3,6 +3,10 @@
 Everything is real but the cluster: a throwaway Airflow home with its SQLite database, ``airflow dags test`` for each
 DAG in its own process, the real KubernetesPodOperator and kubernetes client over HTTP. The emulator stands in for
 GKE; it pulls no images (see airflow_provider_composer_pod.testing).
+
+Without ``--dags`` it runs ``./example_dags`` (a checkout of the repository, ``make demo``), else the copy of the
+repository's example DAGs the wheel carries in this package (``example_dags/`` next to this module: pyproject's
+force-include; a source checkout has none here).
 """
 
 from __future__ import annotations
@@ -21,6 +25,9 @@ from typing import Any, Dict, List, Optional, Tuple
 
 from airflow_provider_composer_pod.wording import counted
 
+# The folder ``composer-pod demo`` runs without --dags: in the working directory, else the wheel's copy.
+LOCAL_DAGS = "example_dags"
+PACKAGED_DAGS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "example_dags")
 # Simulated start-up, so the summary's phase timings show what a Composer task waits for.
 _STARTUP = {"schedule_delay": 1.5, "pull_delay": 2.0, "start_delay": 0.3}
 _FINISHED = re.compile(r"DagRun Finished: .*?state=(\w+)|dag run .* (success|failed)", re.IGNORECASE)
@@ -35,9 +42,29 @@ _RAISED = re.compile(r"^(?P<type>[A-Za-z_][\w.]*): (?P<message>\S.*)$")
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--dags", default="example_dags", help="folder of DAG files to run (default: example_dags)")
+    parser.add_argument(
+        "--dags",
+        metavar="FOLDER",
+        help="folder of DAG files to run (default: ./example_dags when it exists, else the example DAGs installed "
+        "with this package)",
+    )
     parser.add_argument("--dag-id", action="append", default=[], help="run only these DAG ids (repeatable)")
     parser.add_argument("--keep-home", action="store_true", help="keep the temporary AIRFLOW_HOME for inspection")
+
+
+def dags_folder(given: Optional[str], packaged: str = PACKAGED_DAGS) -> Tuple[Optional[str], str]:
+    """The folder to run and, when there is none, why: ``--dags`` as given, else ./example_dags, else ``packaged``."""
+    if given is not None:
+        if os.path.isdir(given):
+            return given, ""
+        return None, f"composer-pod demo: no such folder: {given}"
+    for candidate in (LOCAL_DAGS, packaged):
+        if os.path.isdir(candidate):
+            return candidate, ""
+    return None, (
+        "composer-pod demo: no ./example_dags here and none installed with the package; "
+        "name a folder of DAG files with --dags FOLDER"
+    )
 
 
 def _airflow(args: List[str], env: Dict[str, str]) -> subprocess.CompletedProcess:
@@ -110,6 +137,10 @@ def _created_pods(emulator: Any, dag_id: str) -> List[Tuple[str, str, Optional[s
 
 
 def run(args: Any) -> int:
+    folder, problem = dags_folder(args.dags)
+    if folder is None:
+        print(problem, file=sys.stderr)
+        return 2
     from rich.console import Console
     from rich.table import Table
     from rich.text import Text
@@ -121,7 +152,7 @@ def run(args: Any) -> int:
     console = Console(width=max(150, shutil.get_terminal_size().columns))
     home = tempfile.mkdtemp(prefix="composer-pod-demo-")
     dags = os.path.join(home, "dags")
-    shutil.copytree(args.dags, dags)
+    shutil.copytree(folder, dags)
     dag_ids = args.dag_id or _dag_ids(dags)
     emulator = KubernetesEmulator(namespace=NAMESPACE).start()
     started = time.monotonic()
@@ -139,6 +170,7 @@ def run(args: Any) -> int:
             "AIRFLOW_VAR_MY_VALUE": "example_value",
         }
         console.print(f"[bold]Kubernetes API emulator[/] at {emulator.url} (a test double; no images are pulled)")
+        console.print(f"DAG folder {os.path.abspath(folder)}", markup=False, highlight=False, soft_wrap=True)
         console.print(f"Airflow home {home}: creating the metadata database ...")
         migrate = _airflow(list(DB_MIGRATE_COMMAND), env)
         if migrate.returncode != 0:
