@@ -21,11 +21,6 @@ COMPOSER_KUBE_CONFIG = "/home/airflow/composer_kube_config"
 USER_WORKLOADS_NAMESPACE = "composer-user-workloads"
 GENERATION_OVERRIDE_ENV = "COMPOSER_POD_GENERATION"
 
-# KPO's own default is 120 s, which the guide's troubleshooting section calls too short for large images. On
-# Composer 2 and 3 a pod may first wait for Autopilot to add a node (typically one to three minutes) and then pull
-# its image (minutes for a multi-GB image), so we take the guide's 600 s. Both wait phases share it.
-DEFAULT_STARTUP_TIMEOUT_SECONDS = 600
-
 GENERATIONS = (1, 2, 3)
 
 

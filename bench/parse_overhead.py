@@ -4,11 +4,13 @@ Composer re-parses every DAG file often, so what we add to import and constructi
 
 1. Import: in each of N fresh interpreters, time the import of KPO, then the import of ComposerPodOperator on top
    of it (what our package adds), interleaving the order of the two kinds of run.
-2. Construction: 1,000 tasks of each class inside a DAG, repeated and interleaved, median and best per class.
+2. Construction: 1,000 tasks of each class inside a DAG, repeated and interleaved, median and best per class; also
+   of an empty KPO subclass (``__init__`` only calls KPO's), the floor for any subclass with its own ``__init__``:
+   Airflow wraps every ``__init__`` in the hierarchy and merges the default arguments again in each.
 
 The garbage collector is paused while timing, on both sides alike (see IMPORT_PROBE).
 
-Targets: under 20 ms of extra import time (median), construction within 1.10x of KPO.
+Targets (issue 17): at most 5 ms of extra import time (median), construction within 1.05x of KPO (median).
 Usage: python bench/parse_overhead.py [--runs 15] [--tasks 1000] [--repeat 7]
 """
 
@@ -75,6 +77,10 @@ def measure_construction(tasks: int, repeat: int) -> dict:
 
     from airflow_provider_composer_pod import ComposerPodOperator
 
+    class EmptySubclass(KubernetesPodOperator):  # the floor: what Airflow's __init__ wrapper costs a subclass
+        def __init__(self, **kwargs: object) -> None:
+            super().__init__(**kwargs)
+
     # The second shape gives Autopilot-checked resources and a namespace, so the construction-time rule check runs in
     # full (it used to be a time bound in the unit tests; timings live here).
     resources = k8s.V1ResourceRequirements(
@@ -102,12 +108,16 @@ def measure_construction(tasks: int, repeat: int) -> dict:
             gc.enable()
 
     timings: dict[str, list[float]] = {f"{who}{shape}": [] for shape in shapes for who in ("kpo", "ours")}
+    timings["subclass"] = []
     for shape, extra in shapes.items():
         build(KubernetesPodOperator, f"warm_kpo{shape}", extra)
         build(ComposerPodOperator, f"warm_ours{shape}", extra)
+    build(EmptySubclass, "warm_subclass", {})
     for r in range(repeat):
         for shape, extra in shapes.items():
             pairs = [("kpo", KubernetesPodOperator), ("ours", ComposerPodOperator)]
+            if not shape:
+                pairs.insert(1, ("subclass", EmptySubclass))
             for key, cls in pairs if r % 2 == 0 else reversed(pairs):
                 timings[f"{key}{shape}"].append(build(cls, f"{key}{shape}_{r}", extra))
     return timings
@@ -140,6 +150,7 @@ def main(argv: list[str] | None = None) -> int:
     kpo_import_ms = statistics.median(imports["kpo"]) * 1000
     ratio = statistics.median(construction["ours"]) / statistics.median(construction["kpo"])
     best_ratio = min(construction["ours"]) / min(construction["kpo"])
+    floor = statistics.median(construction["subclass"]) / statistics.median(construction["kpo"])
 
     from airflow_provider_composer_pod.wording import counted
 
@@ -150,8 +161,10 @@ def main(argv: list[str] | None = None) -> int:
     print(f"import ComposerPodOperator (cold)   {_ms(imports['ours_cold'])}")
     print(f"construct {args.tasks} KPO tasks         {_ms(construction['kpo'])}")
     print(f"construct {args.tasks} Composer tasks    {_ms(construction['ours'])}")
-    print(f"extra import time: {extra_ms:.1f} ms ({extra_ms / kpo_import_ms:.3f}x of KPO's import)  target < 20 ms")
-    print(f"construction ratio (median): {ratio:.3f}x  (best-of: {best_ratio:.3f}x)  target <= 1.10x")
+    print(f"construct {args.tasks} empty-subclass tasks {_ms(construction['subclass'])}")
+    print(f"extra import time: {extra_ms:.1f} ms ({extra_ms / kpo_import_ms:.3f}x of KPO's import)  target <= 5 ms")
+    print(f"construction ratio (median): {ratio:.3f}x  (best-of: {best_ratio:.3f}x)  target <= 1.05x")
+    print(f"an empty KPO subclass (the floor for any subclass): {floor:.3f}x of KPO")
     with_resources = statistics.median(construction["ours_resources"]) / statistics.median(
         construction["kpo_resources"]
     )
@@ -160,7 +173,7 @@ def main(argv: list[str] | None = None) -> int:
         f"with Autopilot-checked resources: {with_resources:.3f}x of KPO, {check_us / args.tasks * 1e6:.1f} us per task"
         " over KPO (the construction-time rule check included)"
     )
-    met = extra_ms < 20 and ratio <= 1.10
+    met = extra_ms <= 5 and ratio <= 1.05
     print("targets met" if met else "TARGETS MISSED")
     return 0 if met else 1
 

@@ -1,9 +1,9 @@
 """The one module that knows which Airflow and cncf-kubernetes provider versions are installed.
 
-Versions are read once, at import, from the installed distributions' metadata (provider 4.x has no ``__version__``),
-and every import path or behaviour that differs between provider generations is chosen here from those versions,
-never by trying an import and catching the failure. Nothing else in the package branches on versions: it imports
-the names below.
+Versions are read once, at import, from the packages' ``__version__`` (from the distributions' metadata, a scan of
+every ``sys.path`` entry, only where a package has none: provider 4.x), and every import path or behaviour that
+differs between provider generations is chosen here from those versions, never by trying an import and catching the
+failure. Nothing else in the package branches on versions: it imports the names below.
 """
 
 from __future__ import annotations
@@ -20,12 +20,14 @@ from packaging.version import Version
 from airflow_provider_composer_pod.compat.legacy import translate
 
 
-def _installed(distribution: str) -> Version:
-    return Version(Version(_distribution_version(distribution)).base_version)
+def _installed(package: str, distribution: str) -> Version:
+    # Importing the package costs nothing here: KubernetesPodOperator's import loads both.
+    found = getattr(importlib.import_module(package), "__version__", None) or _distribution_version(distribution)
+    return Version(Version(found).base_version)
 
 
-AIRFLOW_VERSION = _installed("apache-airflow")
-PROVIDER_VERSION = _installed("apache-airflow-providers-cncf-kubernetes")
+AIRFLOW_VERSION = _installed("airflow", "apache-airflow")
+PROVIDER_VERSION = _installed("airflow.providers.cncf.kubernetes", "apache-airflow-providers-cncf-kubernetes")
 
 AIRFLOW_3 = AIRFLOW_VERSION >= Version("3.0.0")
 # `airflow db migrate` arrived in Airflow 2.7; 2.6 has `db upgrade` (`composer-pod demo` makes its database with it).
@@ -53,16 +55,10 @@ else:
         else "airflow.providers.cncf.kubernetes.operators.kubernetes_pod.KubernetesPodOperator"
     )
 
-    # Secret lived in Airflow core (airflow.kubernetes.secret) until provider 7.4.0; Airflow 3 has no airflow.kubernetes
-    Secret = _load(
-        "airflow.providers.cncf.kubernetes.secret.Secret"
-        if _provider_at_least("7.4.0")
-        else "airflow.kubernetes.secret.Secret"
-    )
-
     KubernetesHook = _load("airflow.providers.cncf.kubernetes.hooks.kubernetes.KubernetesHook")
 
-# Loaded on first use (PEP 562): the trigger module is heavy, and only deferrable tasks and triggers need these.
+# Loaded on first use (PEP 562): the trigger module is heavy, and only deferrable tasks and triggers need these; a DAG
+# file that uses no Secret does not load KPO's Secret module either.
 # KubernetesPodTrigger: none before 5.2.0, triggers.kubernetes_pod in 5.2.x, triggers.pod from 5.3.0.
 # AsyncKubernetesHook (what KPO's trigger uses) exists from provider 5.2.0.
 _LAZY = {
@@ -77,6 +73,12 @@ _LAZY = {
         "airflow.providers.cncf.kubernetes.hooks.kubernetes.AsyncKubernetesHook"
         if _provider_at_least("5.2.0")
         else None
+    ),
+    # Secret lived in Airflow core (airflow.kubernetes.secret) until provider 7.4.0; Airflow 3 has no airflow.kubernetes
+    "Secret": (
+        "airflow.providers.cncf.kubernetes.secret.Secret"
+        if _provider_at_least("7.4.0")
+        else "airflow.kubernetes.secret.Secret"
     ),
 }
 
@@ -120,17 +122,11 @@ def hook_connection_kwargs(conn_id: Any) -> dict:
     return {"conn_id": conn_id}
 
 
-# DagBag moved to airflow.dag_processing in Airflow 3; only Airflow 2's loads Airflow's own examples by default.
-_DAG_BAG = (
-    "airflow.dag_processing.dagbag.DagBag"
-    if importlib.util.find_spec("airflow.dag_processing.dagbag") is not None
-    else "airflow.models.dagbag.DagBag"
-)
-
-
 def dag_bag(dag_folder: str, **kwargs: Any) -> Any:
     """A DagBag of ``dag_folder`` alone (no Airflow examples), on every Airflow version."""
-    cls = _load(_DAG_BAG)
+    # DagBag moved to airflow.dag_processing in Airflow 3; only Airflow 2's loads Airflow's own examples by default.
+    moved = importlib.util.find_spec("airflow.dag_processing.dagbag") is not None
+    cls = _load("airflow.dag_processing.dagbag.DagBag" if moved else "airflow.models.dagbag.DagBag")
     accepted = inspect.signature(cls.__init__).parameters
     if "include_examples" in accepted:
         kwargs.setdefault("include_examples", False)
@@ -215,11 +211,15 @@ def redact(value: Any) -> Any:
 
 
 def _accepted_arguments(cls: Any) -> frozenset:
+    """Every named parameter of the ``__init__`` methods in ``cls``'s MRO (read from their code objects: a tenth of
+    what ``inspect.signature`` costs at import, and the same names without ``*args`` and ``**kwargs``)."""
     names: set = set()
     for klass in cls.__mro__:
-        if "__init__" in vars(klass):
-            names.update(inspect.signature(vars(klass)["__init__"]).parameters)
-    return frozenset(names - {"self", "args", "kwargs"})
+        init = vars(klass).get("__init__")
+        code = getattr(inspect.unwrap(init), "__code__", None) if init is not None else None  # object's has none
+        if code is not None:
+            names.update(code.co_varnames[: code.co_argcount + code.co_kwonlyargcount])
+    return frozenset(names - {"self"})
 
 
 KPO_ARGUMENTS = _accepted_arguments(KubernetesPodOperator)

@@ -1,6 +1,8 @@
 """Log lines as the API server sends them with ``timestamps=true``: split out of a chunked body, and their timestamps.
 
-Both run once per log line of every followed container (``log_stream``), so they avoid copies and date parsing.
+Both run once per log line of every followed container (``log_stream``), so they avoid copies and date parsing. The
+operator's ``failure_log_lines`` (how many last lines a failure quotes) is checked here too, at DAG parse, without
+loading the log stream.
 """
 
 from __future__ import annotations
@@ -8,9 +10,28 @@ from __future__ import annotations
 import calendar
 import datetime
 import functools
-from typing import Iterable, Iterator, List, Optional
+from typing import Any, Iterable, Iterator, List, Optional
 
 _EPOCH = datetime.datetime(1970, 1, 1, tzinfo=datetime.timezone.utc)
+
+# How many of the container's last lines are kept for the failure message (the operator's ``failure_log_lines``).
+DEFAULT_TAIL_LINES = 20
+MAX_TAIL_LINES = 1000
+
+
+def tail_line_count(value: Any, parameter: str = "failure_log_lines") -> int:
+    """A valid number of log lines for a failure message, or a clear error naming the parameter."""
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= MAX_TAIL_LINES:
+        from airflow_provider_composer_pod.errors import ComposerPodInputError
+
+        raise ComposerPodInputError(
+            parameter,
+            value,
+            f"it is how many of the container's last log lines a failure quotes, a whole number from 0 to "
+            f"{MAX_TAIL_LINES}",
+            f"pass a number such as {DEFAULT_TAIL_LINES} (the default), or 0 for none",
+        )
+    return value
 
 
 def parse_timestamp(line: bytes) -> Optional[int]:

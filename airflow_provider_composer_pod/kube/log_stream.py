@@ -24,32 +24,20 @@ from dataclasses import dataclass, field
 from typing import Any, Callable, Deque, Dict, Iterator, List, Optional, Tuple
 
 from airflow_provider_composer_pod.kube.backoff import backoff_delay
-from airflow_provider_composer_pod.kube.log_lines import parse_timestamp, since_time, split_lines, stamp_ns
+from airflow_provider_composer_pod.kube.log_lines import (
+    DEFAULT_TAIL_LINES,
+    parse_timestamp,
+    since_time,
+    split_lines,
+    stamp_ns,
+)
 from airflow_provider_composer_pod.kube.retries import transient_reason
 from airflow_provider_composer_pod.kube.waits import wait
 
 __all__ = ["LogPositions", "Position", "ResumableLog", "follow_resumably", "parse_timestamp", "since_time"]
 
-# How many of the container's last lines are kept for the failure message (the operator's ``failure_log_lines``).
-DEFAULT_TAIL_LINES = 20
-MAX_TAIL_LINES = 1000
 _CONNECT_TIMEOUT = 30.0
 _MAX_BACKOFF = 5.0
-
-
-def tail_line_count(value: Any, parameter: str = "failure_log_lines") -> int:
-    """A valid number of log lines for a failure message, or a clear error naming the parameter."""
-    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= MAX_TAIL_LINES:
-        from airflow_provider_composer_pod.errors import ComposerPodInputError
-
-        raise ComposerPodInputError(
-            parameter,
-            value,
-            f"it is how many of the container's last log lines a failure quotes, a whole number from 0 to "
-            f"{MAX_TAIL_LINES}",
-            f"pass a number such as {DEFAULT_TAIL_LINES} (the default), or 0 for none",
-        )
-    return value
 
 
 @dataclass

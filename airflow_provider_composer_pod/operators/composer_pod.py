@@ -13,50 +13,32 @@ from airflow_provider_composer_pod.compat import (
     POD_LAUNCH_ERRORS,
     RESUMES_IN_OPERATOR,
     STARTUP_CHECK_DEFAULTS,
-    AirflowSkipException,
     KubernetesPodOperator,
     base_container_name,
     is_deferrable,
     on_kill_action,
-    task_interruption,
     translate_arguments,
 )
-from airflow_provider_composer_pod.environment import DEFAULT_STARTUP_TIMEOUT_SECONDS
-from airflow_provider_composer_pod.hooks.connection import ComposerConnection, read_through
-from airflow_provider_composer_pod.kube.api_clients import retrying_api_client
-from airflow_provider_composer_pod.kube.diagnosis import FailureFacts
-from airflow_provider_composer_pod.kube.log_stream import (
-    DEFAULT_TAIL_LINES,
-    LogPositions,
-    follow_resumably,
-    tail_line_count,
-)
-from airflow_provider_composer_pod.kube.retries import RetryPolicy, retry_policy
-from airflow_provider_composer_pod.kube.seams import wrapped
-from airflow_provider_composer_pod.kube.teardown import delete_pods
-from airflow_provider_composer_pod.kube.waits import allow_waits, stop_waits
-from airflow_provider_composer_pod.operators.failures import (
-    after_preflight,
-    check_deferral_timeout,
-    delete_after_failed_deferral,
-    fail_start,
-    failure_error,
-    failure_facts,
-    read_trigger_event,
-    report_startup_outcome,
-)
-from airflow_provider_composer_pod.operators.resume import register_secrets, resumed_pod, start_as_a_new_process
-from airflow_provider_composer_pod.operators.run_state import RunState
-from airflow_provider_composer_pod.startup.deadline import backstop, execution_deadline
-from airflow_provider_composer_pod.startup.wait import failing_fast_on_config_error
+from airflow_provider_composer_pod.kube.log_lines import DEFAULT_TAIL_LINES, tail_line_count
 from airflow_provider_composer_pod.validation.arguments import check_literal_arguments, check_task_arguments
-from airflow_provider_composer_pod.validation.pod_fields import rejection, unreadable_template
-from airflow_provider_composer_pod.validation.preflight import check_literals
-from airflow_provider_composer_pod.workloads.config_maps import attach_config_maps
+from airflow_provider_composer_pod.validation.literals import check_literals
 from airflow_provider_composer_pod.workloads.naming import name_argument
+
+# Composer parses every DAG file every 30 s: importing this module and constructing a task load only what __init__
+# needs (above); a running task's needs are imported in the method that first needs them (bench/parse_overhead.py).
+
+# KPO's own default is 120 s, which the guide's troubleshooting section calls too short for large images. On
+# Composer 2 and 3 a pod may first wait for Autopilot to add a node (typically one to three minutes) and then pull
+# its image (minutes for a multi-GB image), so we take the guide's 600 s. Both wait phases share it.
+DEFAULT_STARTUP_TIMEOUT_SECONDS = 600
 
 if TYPE_CHECKING:
     from airflow.sdk.definitions.context import Context
+
+    from airflow_provider_composer_pod.hooks.connection import ComposerConnection
+    from airflow_provider_composer_pod.kube.log_stream import LogPositions
+    from airflow_provider_composer_pod.kube.retries import RetryPolicy
+    from airflow_provider_composer_pod.operators.run_state import RunState
 
 
 class ComposerPodOperator(KubernetesPodOperator):
@@ -151,6 +133,8 @@ class ComposerPodOperator(KubernetesPodOperator):
         if failure_log_lines is not None:
             self.failure_log_lines = tail_line_count(failure_log_lines)
         if api_retry_timeout is not None:
+            from airflow_provider_composer_pod.kube.retries import retry_policy
+
             retry_policy(api_retry_timeout)  # a bad literal is a DAG import error, like check_literals' findings
             self.api_retry_timeout = api_retry_timeout
         if startup_wait is not None:
@@ -163,6 +147,8 @@ class ComposerPodOperator(KubernetesPodOperator):
     @cached_property
     def hook(self) -> Any:
         # The hook KPO builds itself (KPO renews it when credentials expire), reading the connection as Composer does.
+        from airflow_provider_composer_pod.hooks.connection import read_through
+
         return read_through(
             super().hook, composer_generation=self.composer_generation, api_retry_timeout=self.api_retry_timeout
         )
@@ -172,6 +158,8 @@ class ComposerPodOperator(KubernetesPodOperator):
         """This execution's state (created on first use; ``execute`` starts a fresh one)."""
         state = self.__dict__.get("_run_state")
         if state is None:
+            from airflow_provider_composer_pod.operators.run_state import RunState
+
             state = self.__dict__["_run_state"] = RunState()
         return state
 
@@ -188,6 +176,8 @@ class ComposerPodOperator(KubernetesPodOperator):
             client = super().client
         except ConfigException as error:  # a missing file, a context it lacks: say which config, not a traceback
             raise self.composer_connection.config_error(error) from None
+        from airflow_provider_composer_pod.kube.api_clients import retrying_api_client
+
         retrying_api_client(client.api_client, self.api_retry_policy, self.log)
         return client
 
@@ -205,6 +195,8 @@ class ComposerPodOperator(KubernetesPodOperator):
     @cached_property
     def pod_manager(self) -> Any:
         # KPO's own PodManager, whose log reads resume where a broken stream stopped, within api_retry_timeout.
+        from airflow_provider_composer_pod.kube.log_stream import follow_resumably
+
         return follow_resumably(
             super().pod_manager,
             self.client,
@@ -215,9 +207,15 @@ class ComposerPodOperator(KubernetesPodOperator):
 
     @cached_property
     def _log_positions(self) -> LogPositions:
+        from airflow_provider_composer_pod.kube.log_stream import LogPositions
+
         return LogPositions(self.failure_log_lines)
 
     def execute(self, context: Context) -> Any:
+        from airflow_provider_composer_pod.kube.waits import allow_waits
+        from airflow_provider_composer_pod.operators.run_state import RunState
+        from airflow_provider_composer_pod.startup.deadline import execution_deadline
+
         if self.run_state.startup_event is None:  # not resuming after startup_wait="defer": a new execution
             self.__dict__["_run_state"] = RunState()
         allow_waits()  # a process that ran a killed task before (dag.test()) starts this one afresh
@@ -237,12 +235,19 @@ class ComposerPodOperator(KubernetesPodOperator):
 
     def execute_after_startup(self, context: Context, event: Dict[str, Any]) -> Any:
         """Back from ComposerPodStartupTrigger: run the blocking path again; it finds the pod already started."""
+        from airflow_provider_composer_pod.operators.failures import check_deferral_timeout
+        from airflow_provider_composer_pod.operators.resume import start_as_a_new_process
+
         start_as_a_new_process(self)
         check_deferral_timeout(self, event)
         self.run_state.startup_event = event
         return self.execute(context)
 
     def build_pod_request_obj(self, *args: Any, **kwargs: Any) -> Any:
+        from airflow_provider_composer_pod.operators.resume import resumed_pod
+        from airflow_provider_composer_pod.validation.pod_fields import unreadable_template
+        from airflow_provider_composer_pod.workloads.config_maps import attach_config_maps
+
         if self.run_state.startup_event is not None:  # resumed: the pod exists; KPO would build one with a new name
             return resumed_pod(self, self.run_state.startup_event)
         check_task_arguments(self)  # the rendered values' types, before KPO's models take them as they are
@@ -263,6 +268,11 @@ class ComposerPodOperator(KubernetesPodOperator):
     def get_or_create_pod(self, pod_request_obj: Any, context: Context, *args: Any, **kwargs: Any) -> Any:
         if self.run_state.startup_event is not None:  # resumed after startup_wait="defer": the pod itself
             return pod_request_obj
+        from airflow_provider_composer_pod.kube.seams import wrapped
+        from airflow_provider_composer_pod.operators.failures import after_preflight
+        from airflow_provider_composer_pod.operators.resume import register_secrets
+        from airflow_provider_composer_pod.validation.pod_fields import rejection
+
         self.run_state.created_at = time.time()
         try:
             # The pre-flight runs where KPO creates the pod, not where it reattaches to this try's existing one.
@@ -283,6 +293,8 @@ class ComposerPodOperator(KubernetesPodOperator):
         return pod
 
     def await_pod_start(self, pod: Any, *args: Any, **kwargs: Any) -> Any:
+        from airflow_provider_composer_pod.operators.failures import fail_start, report_startup_outcome
+
         if self.run_state.startup_event is not None:
             report_startup_outcome(self, pod, self.run_state.startup_event)
             return super().await_pod_start(pod, *args, **kwargs)  # returns at once: the pod has left Pending
@@ -295,6 +307,7 @@ class ComposerPodOperator(KubernetesPodOperator):
         # Blocking: KPO's wait and budget, then the startup told as the deferred wait tells it. After the pre-flight, a
         # Secret (or key) removed leaves the pod in CreateContainerConfigError, which fails the wait at once.
         from airflow_provider_composer_pod.operators.deferral import startup_event
+        from airflow_provider_composer_pod.startup.wait import failing_fast_on_config_error
 
         try:
             with failing_fast_on_config_error(self.pod_manager, partial(fail_start, self)):
@@ -314,11 +327,15 @@ class ComposerPodOperator(KubernetesPodOperator):
         if kwargs.get("timeout") is None and self.run_state.execution_deadline is not None:
             # The trigger ends the task at its execution_timeout; should the triggerer be down then, Airflow resumes
             # the task in __fail__ a little later, and resume_execution deletes the pod.
+            from airflow_provider_composer_pod.startup.deadline import backstop
+
             kwargs["timeout"] = backstop(self.run_state.execution_deadline)
         return super().defer(*args, **kwargs)
 
     def resume_execution(self, next_method: str, next_kwargs: Optional[Dict[str, Any]], context: Context) -> Any:
         if next_method == "__fail__":
+            from airflow_provider_composer_pod.operators.failures import delete_after_failed_deferral
+
             delete_after_failed_deferral(self, context, next_kwargs)
         return super().resume_execution(next_method, next_kwargs, context)
 
@@ -326,22 +343,30 @@ class ComposerPodOperator(KubernetesPodOperator):
         # Airflow before 2.10 fails a task resumed in __fail__ itself, without resume_execution; pre_execute still runs.
         ti = context.get("ti")
         if not RESUMES_IN_OPERATOR and getattr(ti, "next_method", None) == "__fail__":
+            from airflow_provider_composer_pod.operators.failures import delete_after_failed_deferral
+
             delete_after_failed_deferral(self, context, getattr(ti, "next_kwargs", None))
         return super().pre_execute(context)
 
     # deferrable=True resumes in KPO's trigger_reentry (8.x+) or execute_complete (5.2 to 7.x). Our trigger's timeout
     # becomes Airflow's; after its startup failure, keep the advice that KPO's cleanup would replace with its own.
     def trigger_reentry(self, context: Context, event: Dict[str, Any]) -> Any:
+        from airflow_provider_composer_pod.operators.failures import read_trigger_event
+
         read_trigger_event(self, context, event)
         return super().trigger_reentry(context, event)  # type: ignore[misc]
 
     def execute_complete(self, context: Context, event: Dict[str, Any], **kwargs: Any) -> Any:
+        from airflow_provider_composer_pod.operators.failures import read_trigger_event
+
         read_trigger_event(self, context, event)
         return super().execute_complete(context, event, **kwargs)  # type: ignore[misc]
 
     def on_kill(self) -> None:
         # Airflow kills the task (a user, "mark failed", SIGTERM): KPO deletes self.pod, which it knows only once the
         # create has answered; before that, the pod is found by this try's labels. Retry waits end at once.
+        from airflow_provider_composer_pod.kube.waits import stop_waits
+
         stop_waits()
         self.run_state.kill_requested = True
         if self.run_state.deleted_pods:  # execution_timeout: cleanup deleted it already
@@ -355,6 +380,8 @@ class ComposerPodOperator(KubernetesPodOperator):
             self._delete_pods("the task was killed")
 
     def _delete_pods(self, reason: str) -> None:
+        from airflow_provider_composer_pod.kube.teardown import delete_pods
+
         self.run_state.deleted_pods = delete_pods(
             self.client,
             pod=self.pod,
@@ -367,33 +394,6 @@ class ComposerPodOperator(KubernetesPodOperator):
     def cleanup(self, *args: Any, **kwargs: Any) -> Any:
         if self.run_state.deferring_startup:  # the task defers while its pod starts: nothing to clean up yet
             return None
-        pod = kwargs.get("pod", args[0] if args else None)
-        remote_pod = kwargs.get("remote_pod", args[1] if len(args) > 1 else None)
-        interruption = task_interruption()
-        if interruption is not None and on_kill_action(self) == "delete_pod":
-            # execution_timeout (or a kill) while the pod runs: it is not finished, so on_finish_action does not
-            # apply; it goes now, as on_kill would have it, whatever KPO's cleanup then makes of it.
-            self._delete_pods(f"the task was interrupted ({type(interruption).__name__})")
-        facts = (
-            failure_facts(self, pod, remote_pod) if interruption is None and not self.run_state.kill_requested else None
-        )
-        # KPO's failure says only "Pod X returned a failure" before a pod dump; lead with what went wrong.
-        try:
-            return super().cleanup(*args, **kwargs)
-        except AirflowSkipException:
-            raise
-        except AirflowException as error:
-            if self.run_state.startup_failure is not None:
-                raise self.run_state.startup_failure from None
-            if interruption is not None or self.run_state.kill_requested:
-                return None  # Airflow's timeout or kill goes on, not KPO's "returned a failure"
-            raise failure_error(self, str(error), facts or FailureFacts(pod=remote_pod), remote_pod) from None
-        except Exception as error:
-            # Providers 7.x to 9.x read the pod again in cleanup: one deleted under the task fails there with a 404.
-            if getattr(error, "status", None) != 404 or interruption is not None or self.run_state.kill_requested:
-                raise
-            if self.run_state.startup_failure is not None:
-                raise self.run_state.startup_failure from None
-            name = getattr(getattr(pod, "metadata", None), "name", None)
-            gone = f"Pod {name} no longer exists (the Kubernetes API answered 404 Not Found)."
-            raise failure_error(self, gone, facts or FailureFacts(pod=remote_pod, deleted=True), remote_pod) from None
+        from airflow_provider_composer_pod.operators.failures import cleanup_failure
+
+        return cleanup_failure(self, super().cleanup, args, kwargs)  # KPO's, with our failure message

@@ -166,6 +166,38 @@ def failure_error(task: Any, kpo_message: str, facts: FailureFacts, remote_pod: 
     return AirflowException(redact(message))
 
 
+def cleanup_failure(task: Any, kpo_cleanup: Callable[..., Any], args: tuple, kwargs: Dict[str, Any]) -> Any:
+    """KPO's ``cleanup(*args, **kwargs)``; its failure, which says only "Pod X returned a failure" before a pod dump,
+    becomes one that leads with what went wrong."""
+    pod = kwargs.get("pod", args[0] if args else None)
+    remote_pod = kwargs.get("remote_pod", args[1] if len(args) > 1 else None)
+    interruption = compat.task_interruption()
+    if interruption is not None and compat.on_kill_action(task) == "delete_pod":
+        # execution_timeout (or a kill) while the pod runs: it is not finished, so on_finish_action does not
+        # apply; it goes now, as on_kill would have it, whatever KPO's cleanup then makes of it.
+        task._delete_pods(f"the task was interrupted ({type(interruption).__name__})")
+    facts = failure_facts(task, pod, remote_pod) if interruption is None and not task.run_state.kill_requested else None
+    try:
+        return kpo_cleanup(*args, **kwargs)
+    except compat.AirflowSkipException:
+        raise
+    except AirflowException as error:
+        if task.run_state.startup_failure is not None:
+            raise task.run_state.startup_failure from None
+        if interruption is not None or task.run_state.kill_requested:
+            return None  # Airflow's timeout or kill goes on, not KPO's "returned a failure"
+        raise failure_error(task, str(error), facts or FailureFacts(pod=remote_pod), remote_pod) from None
+    except Exception as error:
+        # Providers 7.x to 9.x read the pod again in cleanup: one deleted under the task fails there with a 404.
+        if getattr(error, "status", None) != 404 or interruption is not None or task.run_state.kill_requested:
+            raise
+        if task.run_state.startup_failure is not None:
+            raise task.run_state.startup_failure from None
+        name = getattr(getattr(pod, "metadata", None), "name", None)
+        gone = f"Pod {name} no longer exists (the Kubernetes API answered 404 Not Found)."
+        raise failure_error(task, gone, facts or FailureFacts(pod=remote_pod, deleted=True), remote_pod) from None
+
+
 # ---------------------------------------------------------------------------------- back from a trigger
 def delete_after_failed_deferral(task: Any, context: Any, next_kwargs: Optional[Dict[str, Any]]) -> None:
     """The deferral timed out or the trigger failed: the task ends now, and its pod must not outlive it."""

@@ -14,7 +14,7 @@ At construction a value that Airflow will render later (a Jinja string in a temp
 from __future__ import annotations
 
 import re
-from typing import Any, Callable, Collection, Dict, Mapping, Optional, Tuple
+from typing import Any, Callable, Collection, Dict, FrozenSet, Mapping, Optional, Tuple
 
 from airflow_provider_composer_pod.compat import RESOURCES_ATTRIBUTE
 from airflow_provider_composer_pod.errors import ComposerPodInputError
@@ -150,12 +150,12 @@ RULES: Dict[str, Tuple[Callable[[Any], bool], str, str]] = {
 CHECKED = tuple(RULES)
 
 
-def _rendered_later(value: Any, templated: bool, template_ext: Collection[str]) -> bool:
+def _rendered_later(value: Any, templated: bool, template_ext: Tuple[str, ...]) -> bool:
     """Whether Airflow renders ``value`` before the task runs: then only the rendered value can be checked."""
     if callable(getattr(value, "resolve", None)) and callable(getattr(value, "iter_references", None)):
         return True  # an XComArg (or another of Airflow's ResolveMixin)
     if templated and isinstance(value, str):
-        return any(mark in value for mark in _JINJA) or any(value.endswith(ext) for ext in template_ext)
+        return "{{" in value or "{%" in value or (bool(template_ext) and value.endswith(template_ext))
     if templated and isinstance(value, (list, tuple)):  # Airflow renders each item: ["{{ dag.dag_id }}"]
         return any(_rendered_later(item, True, ()) for item in value)
     return False
@@ -173,14 +173,20 @@ def check_argument_types(
     Unset values pass: None, and the empty values KPO turns into its defaults (``cmds or []``), except an empty
     ``name``, which KPO refuses. Before rendering (``rendered=False``), values Airflow will render are skipped.
     """
-    for name, (passes, rule, fix) in RULES.items():
+    ext = tuple(template_ext)
+    for name, (_, rule, fix) in RULES.items():
         value = values.get(name)
-        if value is None or (name != "name" and isinstance(value, (str, list, tuple, dict, int, float)) and not value):
-            continue
-        if not rendered and _rendered_later(value, name in template_fields, template_ext):
-            continue
-        if not passes(value):
+        if _fails(name, value, template_fields, ext, rendered):
             raise ComposerPodInputError(name, value, f"{rule}; got {_kind(value)}", fix)
+
+
+def _fails(
+    name: str, value: Any, template_fields: Collection[str], template_ext: Tuple[str, ...], rendered: bool
+) -> bool:
+    if value is None or (name != "name" and isinstance(value, (str, list, tuple, dict, int, float)) and not value):
+        return False
+    # A value that passes needs no more looking at (the usual case: this runs for every task on every DAG parse).
+    return not RULES[name][0](value) and (rendered or not _rendered_later(value, name in template_fields, template_ext))
 
 
 def _a(value: Any) -> str:
@@ -200,15 +206,32 @@ def _kind(value: Any) -> str:
     return _a(value)
 
 
+# Each operator class's template fields (a set) and extensions (a tuple), looked up once per class, not per task.
+_TEMPLATES: Dict[Any, Tuple[Any, Any, FrozenSet[str], Tuple[str, ...]]] = {}
+
+
+def _templates(operator_class: Any) -> Tuple[FrozenSet[str], Tuple[str, ...]]:
+    fields = getattr(operator_class, "template_fields", ())
+    ext = getattr(operator_class, "template_ext", ())
+    known = _TEMPLATES.get(operator_class)
+    if known is None or known[0] is not fields or known[1] is not ext:  # a class may set new ones later
+        known = _TEMPLATES[operator_class] = (fields, ext, frozenset(fields), tuple(ext))
+    return known[2], known[3]
+
+
 def check_literal_arguments(operator_class: Any, name: Any, arguments: Mapping[str, Any]) -> None:
     """At construction, before KPO converts anything: the literal values (``arguments`` in the installed provider's
     words, and the ``name`` the user gave)."""
-    check_argument_types(
-        {**arguments, "name": name},
-        template_fields=getattr(operator_class, "template_fields", ()),
-        template_ext=getattr(operator_class, "template_ext", ()),
-        rendered=False,
-    )
+    fields, ext = _templates(operator_class)
+    # Only the arguments given are looked at (a loop, not any(): this runs for every task on every DAG parse); should
+    # one fail, check_argument_types raises for the first in RULES' order, as it would for all of them.
+    failed = _fails("name", name, fields, ext, False)
+    for key, value in arguments.items():
+        if failed:
+            break
+        failed = key in RULES and _fails(key, value, fields, ext, False)
+    if failed:
+        check_argument_types({**arguments, "name": name}, template_fields=fields, template_ext=ext, rendered=False)
 
 
 def check_task_arguments(task: Any) -> None:

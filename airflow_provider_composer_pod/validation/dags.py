@@ -88,7 +88,7 @@ def _dag_bag(path: str) -> Any:
 def load_pod_tasks(path: str) -> LoadedDags:
     """Every pod task defined in ``path`` (a DAG file or a folder), with what constructing each one raised."""
     from airflow_provider_composer_pod.compat import KubernetesPodOperator
-    from airflow_provider_composer_pod.validation.preflight import collecting_literal_errors
+    from airflow_provider_composer_pod.validation.literals import collecting_literal_errors
 
     root = os.path.abspath(path)
     root = root if os.path.isdir(root) else os.path.dirname(root)

@@ -6,14 +6,12 @@ read each referenced object once, and say exactly what is missing and how to cre
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
-from contextvars import ContextVar
 from dataclasses import dataclass
-from typing import Any, Callable, Dict, Iterable, Iterator, List, Optional, Set, Tuple
+from typing import Any, Callable, Dict, Iterable, List, Optional, Set, Tuple
 
-from airflow_provider_composer_pod.compat import KPO_LABELS, RESOURCES_ATTRIBUTE
+from airflow_provider_composer_pod.compat import KPO_LABELS
 from airflow_provider_composer_pod.errors import ComposerPodPreflightError
 from airflow_provider_composer_pod.fields import attr
 
@@ -221,62 +219,6 @@ def register_pod_secrets(client: Any, pod: Any, log: Any) -> None:
             log.info("Cannot read Secret %s in namespace %s (%s) to mask its values.", name, namespace, error.status)
             continue
         mask_secret_data(secret.data, keys)
-
-
-# Only these literal arguments can hold something Autopilot or Composer rejects outright; a task without them skips
-# the construction-time check, which keeps DAG parsing at KPO's speed.
-_RULED_ARGUMENTS = (
-    RESOURCES_ATTRIBUTE,
-    "affinity",
-    "node_selector",
-    # Autopilot's security constraints (validation/security.py); volumes matter only where mounted
-    "container_security_context",
-    "hostnetwork",
-    "ports",
-    "volume_mounts",
-    "init_containers",
-)
-
-
-_COLLECTED: ContextVar[Optional[Dict[int, BaseException]]] = ContextVar("composer_pod_literal_errors", default=None)
-
-
-@contextlib.contextmanager
-def collecting_literal_errors() -> Iterator[Dict[int, BaseException]]:
-    """While open, :func:`check_literals` records each task's error under ``id(task)`` instead of raising it.
-
-    A raise at construction ends the DAG file there, so ``composer-pod validate`` would never see the tasks after the
-    first bad one; it loads DAG files inside this and reports each recorded error as that task's findings.
-    """
-    collected: Dict[int, BaseException] = {}
-    token = _COLLECTED.set(collected)
-    try:
-        yield collected
-    finally:
-        _COLLECTED.reset(token)
-
-
-def check_literals(task: Any) -> None:
-    """At construction: raise for literal values that Autopilot or Composer would reject (a DAG import error)."""
-    collected = _COLLECTED.get()
-    if collected is None:
-        _check_literals(task)
-        return
-    try:
-        _check_literals(task)
-    except Exception as error:  # recorded for `composer-pod validate`, which reports it as the task's findings
-        collected[id(task)] = error
-
-
-def _check_literals(task: Any) -> None:
-    if not any(getattr(task, name, None) for name in _RULED_ARGUMENTS):
-        return
-    from airflow_provider_composer_pod.environment import detect_environment
-    from airflow_provider_composer_pod.validation.validate import raise_for_errors, validate_operator
-
-    generation = detect_environment(generation=getattr(task, "composer_generation", None)).generation
-    strict = bool(getattr(task, "strict_validation", False))
-    raise_for_errors(validate_operator(task, generation=generation, strict=strict))
 
 
 def check_pod(

@@ -3,7 +3,8 @@ from __future__ import annotations
 import pytest
 
 from airflow_provider_composer_pod.errors import ComposerPodInputError
-from airflow_provider_composer_pod.kube.log_stream import Position, parse_timestamp, since_time, tail_line_count
+from airflow_provider_composer_pod.kube.log_lines import tail_line_count
+from airflow_provider_composer_pod.kube.log_stream import Position, parse_timestamp, since_time
 
 
 @pytest.mark.parametrize(

@@ -8,7 +8,7 @@ import yaml
 
 from airflow_provider_composer_pod import ComposerPodOperator, KubernetesPodOperator, compat, k8s
 from airflow_provider_composer_pod.compat import REQUIRES_POD_NAME
-from airflow_provider_composer_pod.environment import DEFAULT_STARTUP_TIMEOUT_SECONDS
+from airflow_provider_composer_pod.operators.composer_pod import DEFAULT_STARTUP_TIMEOUT_SECONDS
 
 OUR_TEMPLATE_FIELDS = {"config_maps"}
 
