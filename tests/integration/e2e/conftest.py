@@ -12,6 +12,7 @@ import asyncio
 import inspect
 import logging
 import os
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -125,7 +126,7 @@ class Worker:
         path.write_text(script)
         self.output_path = tmp_path / f"{dag_id}.log"
         self._output = self.output_path.open("wb")
-        env = dict(os.environ)
+        env = dict(os.environ, PYTHONFAULTHANDLER="1")  # a hang's SIGABRT (``wait``) writes every thread's stack
         if with_repository:
             env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
         self.process = subprocess.Popen(
@@ -138,6 +139,16 @@ class Worker:
 
     def signal(self, signum: int) -> None:
         os.kill(self.process.pid, signum)
+
+    def wait(self, timeout: float) -> int:
+        """The exit code, once the process ends; one that does not end in ``timeout`` seconds is aborted and the
+        failure quotes its log, which then ends with the stack of each of its threads."""
+        try:
+            return self.process.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            self.process.send_signal(signal.SIGABRT)
+            self.process.wait(timeout=30)
+            raise AssertionError(f"The worker did not end within {timeout} s. Its log:\n{self.log[-8000:]}") from None
 
     def stop(self) -> None:
         if self.process.poll() is None:

@@ -72,7 +72,7 @@ def test_sigterm_while_the_pod_runs_deletes_it(k8s_emulator, worker, secret):
 
     wait_for(lambda: deletes(k8s_emulator, name), 5, "the pod's deletion")
     wait_for(lambda: k8s_emulator.pod(name, NAMESPACE) is None, 10, "the pod to be gone")
-    task.process.wait(timeout=60)
+    task.wait(60)
     assert len(created_pods(k8s_emulator)) == 1
     assert k8s_emulator.list("pods", NAMESPACE) == []
 
@@ -84,7 +84,7 @@ def test_sigterm_before_the_pod_exists_leaves_no_pod(k8s_emulator, worker, secre
     wait_for(lambda: k8s_emulator.requests(method="GET", path_contains="/secrets/"), 90, "the pre-flight")
 
     task.signal(signal.SIGTERM)
-    task.process.wait(timeout=60)
+    task.wait(60)
 
     # Airflow 2 stops the task at the signal (no pod is made); Airflow 3 lets execute go on after on_kill, and the
     # pod that is then created is deleted at once.
@@ -122,7 +122,7 @@ def test_sigterm_during_a_retry_wait_stops_the_task_at_once(k8s_emulator, worker
     wait_for(lambda: len(k8s_emulator.requests(method="GET", path_contains="/secrets/")) >= 2, 90, "a retry")
 
     task.signal(signal.SIGTERM)
-    task.process.wait(timeout=60)  # a hang guard: without the fix the task retries for the rest of 300 s
+    task.wait(60)  # a hang guard: without the fix the task retries for the rest of 300 s
 
     if compat.AIRFLOW_3:  # its handler only calls on_kill: our wait breaks and says so
         assert "Task killed while waiting to retry a Kubernetes API call" in task.log

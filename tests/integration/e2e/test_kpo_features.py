@@ -425,7 +425,7 @@ def crash_while_the_pod_runs(emulator: Any, worker: Any, dag_id: str) -> str:
     name = first_pod_running(emulator)
     wait_for(lambda: "line-3\n" in emulator.pod_log(name, namespace=NAMESPACE), 30, "a few lines")
     crashed.signal(signal.SIGKILL)  # the worker dies; the pod runs on
-    crashed.process.wait(timeout=30)
+    crashed.wait(30)
     return name
 
 
@@ -483,7 +483,7 @@ def test_on_kill_action_delete_pod_deletes_with_the_termination_grace_period(k8s
 
     (delete, *_) = wait_for(lambda: pod_deletes(k8s_emulator, name), 60, "the pod's deletion")
     assert grace_of(delete) == GRACE
-    task.process.wait(timeout=60)
+    task.wait(60)
     wait_for(lambda: k8s_emulator.pod(name, NAMESPACE) is None, 30, "the pod to be gone")
 
 
