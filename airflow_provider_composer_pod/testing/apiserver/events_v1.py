@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-import copy
 from typing import Any, Dict
+
+from airflow_provider_composer_pod.testing.apiserver.clone import clone
 
 Obj = Dict[str, Any]
 
@@ -13,20 +14,20 @@ def to_events_v1(event: Obj) -> Obj:
     out: Obj = {
         "kind": "Event",
         "apiVersion": "events.k8s.io/v1",
-        "metadata": copy.deepcopy(event.get("metadata") or {}),
+        "metadata": clone(event.get("metadata") or {}),
         "eventTime": event.get("eventTime"),
         "reportingController": event.get("reportingComponent") or (event.get("source") or {}).get("component", ""),
         "reportingInstance": event.get("reportingInstance") or (event.get("source") or {}).get("host", ""),
         "action": event.get("action", ""),
         "reason": event.get("reason", ""),
-        "regarding": copy.deepcopy(event.get("involvedObject") or {}),
+        "regarding": clone(event.get("involvedObject") or {}),
         "note": event.get("message", ""),
         "type": event.get("type", ""),
     }
     if event.get("series"):
-        out["series"] = copy.deepcopy(event["series"])
+        out["series"] = clone(event["series"])
     if event.get("source"):
-        out["deprecatedSource"] = copy.deepcopy(event["source"])
+        out["deprecatedSource"] = clone(event["source"])
     if event.get("firstTimestamp"):
         out["deprecatedFirstTimestamp"] = event["firstTimestamp"]
     if event.get("lastTimestamp"):

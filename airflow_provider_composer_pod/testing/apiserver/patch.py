@@ -7,9 +7,9 @@ env, volumes, volumeMounts, ports, ...) merge by that key, other lists are repla
 
 from __future__ import annotations
 
-import copy
 from typing import Any, Dict, List
 
+from airflow_provider_composer_pod.testing.apiserver.clone import clone
 from airflow_provider_composer_pod.testing.apiserver.errors import ApiError, bad_request
 
 MERGE_KEYS = {
@@ -32,8 +32,8 @@ MERGE_KEYS = {
 def merge_patch(target: Any, patch: Any) -> Any:
     """RFC 7386: ``null`` deletes, maps merge, everything else replaces."""
     if not isinstance(patch, dict):
-        return copy.deepcopy(patch)
-    result = copy.deepcopy(target) if isinstance(target, dict) else {}
+        return clone(patch)
+    result = clone(target) if isinstance(target, dict) else {}
     for key, value in patch.items():
         if value is None:
             result.pop(key, None)
@@ -46,10 +46,10 @@ def strategic_merge_patch(target: Any, patch: Any, field: str = "") -> Any:
     if isinstance(patch, dict):
         directive = patch.get("$patch")
         if directive == "replace":
-            return {k: copy.deepcopy(v) for k, v in patch.items() if k != "$patch"}
+            return {k: clone(v) for k, v in patch.items() if k != "$patch"}
         if directive == "delete":
             return None
-        result = copy.deepcopy(target) if isinstance(target, dict) else {}
+        result = clone(target) if isinstance(target, dict) else {}
         for key, value in patch.items():
             if key.startswith("$"):
                 continue
@@ -64,16 +64,16 @@ def strategic_merge_patch(target: Any, patch: Any, field: str = "") -> Any:
         return result
     if isinstance(patch, list) and field in MERGE_KEYS and isinstance(target, list):
         return _merge_list(target, patch, MERGE_KEYS[field])
-    return copy.deepcopy(patch)
+    return clone(patch)
 
 
 def _merge_list(target: List[Any], patch: List[Any], key: str) -> List[Any]:
     if any(isinstance(i, dict) and i.get("$patch") == "replace" for i in patch):
-        return [copy.deepcopy(i) for i in patch if not (isinstance(i, dict) and i.get("$patch"))]
-    result = copy.deepcopy(target)
+        return [clone(i) for i in patch if not (isinstance(i, dict) and i.get("$patch"))]
+    result = clone(target)
     for item in patch:
         if not isinstance(item, dict) or key not in item:
-            result.append(copy.deepcopy(item))
+            result.append(clone(item))
             continue
         index = next((n for n, old in enumerate(result) if isinstance(old, dict) and old.get(key) == item[key]), None)
         if item.get("$patch") == "delete":
@@ -81,7 +81,7 @@ def _merge_list(target: List[Any], patch: List[Any], key: str) -> List[Any]:
                 result.pop(index)
             continue
         if index is None:
-            result.append({k: v for k, v in copy.deepcopy(item).items() if k != "$patch"})
+            result.append({k: v for k, v in clone(item).items() if k != "$patch"})
         else:
             result[index] = strategic_merge_patch(result[index], item)
     return result
@@ -110,7 +110,7 @@ def json_patch(target: Any, operations: Any) -> Any:
     """RFC 6902; failures answer 422 like the API server's "the server rejected our request" path."""
     if not isinstance(operations, list):
         raise bad_request("json: cannot unmarshal object into Go value of type jsonpatch.Patch")
-    doc = copy.deepcopy(target)
+    doc = clone(target)
     for op in operations:
         try:
             doc = _apply_op(doc, op)
@@ -130,18 +130,18 @@ def _apply_op(doc: Any, op: Dict[str, Any]) -> Any:
         return doc
     if kind in ("move", "copy"):
         source = _pointer(op.get("from", ""))
-        value = copy.deepcopy(_resolve(doc, source))
+        value = clone(_resolve(doc, source))
         if kind == "move":
             doc = _remove(doc, source)
         return _add(doc, parts, value)
     if kind == "remove":
         return _remove(doc, parts)
     if kind == "add":
-        return _add(doc, parts, copy.deepcopy(op.get("value")))
+        return _add(doc, parts, clone(op.get("value")))
     if kind == "replace":
         _resolve(doc, parts)
         doc = _remove(doc, parts)
-        return _add(doc, parts, copy.deepcopy(op.get("value")))
+        return _add(doc, parts, clone(op.get("value")))
     raise ValueError(f"Unexpected kind: {kind}")
 
 

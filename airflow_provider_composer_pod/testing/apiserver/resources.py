@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import base64
 import binascii
-import copy
 from dataclasses import dataclass
 from typing import Any, Callable, Dict, FrozenSet, List, Optional, Tuple
 
 from airflow_provider_composer_pod.testing.apiserver import validation
+from airflow_provider_composer_pod.testing.apiserver.clone import clone
 from airflow_provider_composer_pod.testing.apiserver.decoding import decode_error
 from airflow_provider_composer_pod.testing.apiserver.deployments import default_deployment, deployment_errors
 from airflow_provider_composer_pod.testing.apiserver.errors import bad_request, invalid
@@ -289,7 +289,7 @@ def prepare(resource: Resource, obj: Dict[str, Any]) -> Dict[str, Any]:
     undecodable = decode_error(resource.kind, obj)
     if undecodable is not None:
         raise undecodable
-    obj = copy.deepcopy(obj)
+    obj = clone(obj)
     if not isinstance(obj.get("metadata"), dict):
         obj["metadata"] = {}
     obj["kind"] = resource.kind
@@ -305,7 +305,7 @@ def check_pod_update(old: Dict[str, Any], new: Dict[str, Any]) -> None:
     """Pods are immutable except images, activeDeadlineSeconds, tolerations and the grace period."""
 
     def mutable_stripped(spec: Dict[str, Any]) -> Dict[str, Any]:
-        stripped = copy.deepcopy(spec)
+        stripped = clone(spec)
         for key in ("activeDeadlineSeconds", "tolerations", "terminationGracePeriodSeconds"):
             stripped.pop(key, None)
         for kind in ("containers", "initContainers"):

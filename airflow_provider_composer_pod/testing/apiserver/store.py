@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import collections
-import copy
 import random
 import uuid
 from dataclasses import dataclass
@@ -17,6 +16,7 @@ from typing import Any, Callable, Deque, Dict, List, Optional, Set, Tuple
 
 from airflow_provider_composer_pod.testing import clock
 from airflow_provider_composer_pod.testing.apiserver import errors
+from airflow_provider_composer_pod.testing.apiserver.clone import clone
 from airflow_provider_composer_pod.testing.apiserver.resources import (
     STORED,
     Resource,
@@ -114,7 +114,7 @@ class Store:
         for watcher in list(self.watchers):
             watcher.offer(event)
         for listener in list(self.listeners):
-            listener(type_, resource.name, copy.deepcopy(obj), copy.deepcopy(old) if old else None)
+            listener(type_, resource.name, clone(obj), clone(old) if old else None)
 
     def compact(self) -> int:
         """Drop the whole history so every resourceVersion before now is "too old"; returns the new floor."""
@@ -140,12 +140,12 @@ class Store:
         obj = self.objects[resource.name].get(self._key(namespace if resource.namespaced else None, name))
         if obj is None:
             raise errors.not_found(resource.name, name, resource.group)
-        return copy.deepcopy(obj)
+        return clone(obj)
 
     def find(self, resource: Resource, namespace: Optional[str], name: str) -> Optional[Obj]:
         """Like :meth:`get` without raising; internal callers (kubelet) use it."""
         obj = self.objects[resource.name].get(self._key(namespace if resource.namespaced else None, name))
-        return copy.deepcopy(obj) if obj is not None else None
+        return clone(obj) if obj is not None else None
 
     def list(
         self,
@@ -165,14 +165,14 @@ class Store:
             if match_labels(labels or [], (view.get("metadata") or {}).get("labels")) and match_fields(
                 fields or [], view
             ):
-                result.append(copy.deepcopy(view))
+                result.append(clone(view))
         return result
 
     # ---------------------------------------------------------------------------------------------- writes
     def create(self, resource: Resource, namespace: Optional[str], body: Obj, dry_run: bool = False) -> Obj:
         meta: Obj = body["metadata"] if isinstance(body.get("metadata"), dict) else {}
         if not meta.get("name") and meta.get("generateName"):
-            body = copy.deepcopy(body)
+            body = clone(body)
             body["metadata"]["name"] = meta["generateName"] + "".join(
                 random.choice(_GENERATE_ALPHABET) for _ in range(5)
             )
@@ -194,8 +194,8 @@ class Store:
             return obj
         meta["resourceVersion"] = str(self._next_rv())
         self.objects[resource.name][key] = obj
-        self._emit("ADDED", resource, copy.deepcopy(obj), None)
-        return copy.deepcopy(obj)
+        self._emit("ADDED", resource, clone(obj), None)
+        return clone(obj)
 
     def update(
         self,
@@ -224,14 +224,14 @@ class Store:
         ):
             raise errors.conflict(resource.name, name, resource.group)
         if subresource == "status":
-            merged = copy.deepcopy(old)
-            merged["status"] = copy.deepcopy(body.get("status") or {})
+            merged = clone(old)
+            merged["status"] = clone(body.get("status") or {})
             obj = merged
         else:
-            candidate = copy.deepcopy(body)
+            candidate = clone(body)
             candidate.setdefault("metadata", {})["name"] = name
             if resource.name == "pods":
-                candidate["status"] = copy.deepcopy(old.get("status") or {})
+                candidate["status"] = clone(old.get("status") or {})
             obj = prepare(resource, candidate)
             ensure_namespace_body(resource, obj, namespace)
             if resource.name == "pods":
@@ -246,15 +246,15 @@ class Store:
         if resource.has_generation and obj.get("spec") != old.get("spec"):
             meta["generation"] = old["metadata"].get("generation", 1) + 1
         if obj == old:
-            return copy.deepcopy(old)
+            return clone(old)
         if dry_run:
             return obj
         meta["resourceVersion"] = str(self._next_rv())
         if meta.get("deletionTimestamp") and not meta.get("finalizers") and old["metadata"].get("finalizers"):
             return self._remove(resource, key, obj)
         self.objects[resource.name][key] = obj
-        self._emit("MODIFIED", resource, copy.deepcopy(obj), copy.deepcopy(old))
-        return copy.deepcopy(obj)
+        self._emit("MODIFIED", resource, clone(obj), clone(old))
+        return clone(obj)
 
     def set_status(self, resource: Resource, namespace: Optional[str], name: str, status: Obj) -> Optional[Obj]:
         """Kubelet-style status write without concurrency checks; ``None`` if the object is gone."""
@@ -262,12 +262,12 @@ class Store:
         old = self.objects[resource.name].get(key)
         if old is None or old.get("status") == status:
             return None
-        obj = copy.deepcopy(old)
-        obj["status"] = copy.deepcopy(status)
+        obj = clone(old)
+        obj["status"] = clone(status)
         obj["metadata"]["resourceVersion"] = str(self._next_rv())
         self.objects[resource.name][key] = obj
-        self._emit("MODIFIED", resource, copy.deepcopy(obj), copy.deepcopy(old))
-        return copy.deepcopy(obj)
+        self._emit("MODIFIED", resource, clone(obj), clone(old))
+        return clone(obj)
 
     def mark_deleting(self, resource: Resource, namespace: Optional[str], name: str, grace: int) -> Obj:
         """Graceful deletion: stamp ``deletionTimestamp`` and leave removal to the kubelet or finalizers."""
@@ -276,14 +276,14 @@ class Store:
         if old is None:
             raise errors.not_found(resource.name, name, resource.group)
         if old["metadata"].get("deletionTimestamp"):
-            return copy.deepcopy(old)
-        obj = copy.deepcopy(old)
+            return clone(old)
+        obj = clone(old)
         obj["metadata"]["deletionTimestamp"] = clock.rfc3339(clock.now_ns() + grace * 1_000_000_000)
         obj["metadata"]["deletionGracePeriodSeconds"] = grace
         obj["metadata"]["resourceVersion"] = str(self._next_rv())
         self.objects[resource.name][key] = obj
-        self._emit("MODIFIED", resource, copy.deepcopy(obj), copy.deepcopy(old))
-        return copy.deepcopy(obj)
+        self._emit("MODIFIED", resource, clone(obj), clone(old))
+        return clone(obj)
 
     def delete(self, resource: Resource, namespace: Optional[str], name: str) -> Obj:
         """Remove now (finalizers permitting); returns the object as last stored."""
@@ -291,22 +291,22 @@ class Store:
         old = self.objects[resource.name].get(key)
         if old is None:
             raise errors.not_found(resource.name, name, resource.group)
-        obj = copy.deepcopy(old)
+        obj = clone(old)
         if not obj["metadata"].get("deletionTimestamp"):
             obj["metadata"]["deletionTimestamp"] = clock.rfc3339()
             obj["metadata"]["deletionGracePeriodSeconds"] = 0
         if obj["metadata"].get("finalizers"):
             obj["metadata"]["resourceVersion"] = str(self._next_rv())
             self.objects[resource.name][key] = obj
-            self._emit("MODIFIED", resource, copy.deepcopy(obj), copy.deepcopy(old))
-            return copy.deepcopy(obj)
+            self._emit("MODIFIED", resource, clone(obj), clone(old))
+            return clone(obj)
         obj["metadata"]["resourceVersion"] = str(self._next_rv())
         return self._remove(resource, key, obj)
 
     def _remove(self, resource: Resource, key: Tuple[str, str], obj: Obj) -> Obj:
         self.objects[resource.name].pop(key, None)
-        self._emit("DELETED", resource, copy.deepcopy(obj), None)
-        return copy.deepcopy(obj)
+        self._emit("DELETED", resource, clone(obj), None)
+        return clone(obj)
 
     # ----------------------------------------------------------------------------------------------- watch
     def watch(
