@@ -84,12 +84,17 @@ class ApiStatusError(Exception):
 
 
 async def read_json(response: Any) -> Any:
-    """The body of a ``_preload_content=False`` response, or ApiStatusError."""
+    """The body of a ``_preload_content=False`` response, decoded, or ApiStatusError."""
+    return json.loads(await read_body(response))
+
+
+async def read_body(response: Any) -> bytes:
+    """The body of a ``_preload_content=False`` response, as bytes, or ApiStatusError."""
     try:
         body = await response.read()
         if response.status >= 400:
             raise ApiStatusError(response.status, body.decode("utf-8", "replace"))
-        return json.loads(body)
+        return body
     finally:
         response.release()
 

@@ -4,8 +4,10 @@ A triggerer runs all its triggers in one event loop. Stock KubernetesPodTrigger 
 seconds; here the first trigger waiting in a namespace opens one watch (list, then ``watch`` from the list's
 ``resourceVersion`` with bookmarks), later triggers subscribe to it, and each subscriber hears only about its own pod.
 
-- **410 Gone** (the watch's resourceVersion was compacted away): list again, hand every subscriber the pod's current
-  state (or "deleted"), and watch from the new list.
+- **The first list** is served from the API server's watch cache (``resourceVersion=0``): one request per namespace,
+  however many pods, paged only if the server pages it.
+- **410 Gone** (the watch's resourceVersion was compacted away): list again (consistently), hand every subscriber the
+  pod's current state (or "deleted"), and watch from the new list.
 - **Dropped connections and errors**: reconnect from the last resourceVersion, with exponential backoff and full
   jitter; a 401 reloads the credentials first.
 - **Cancellation**: a subscriber that goes away (its trigger was cancelled) unsubscribes in a ``finally``; the last one
@@ -33,9 +35,12 @@ from airflow_provider_composer_pod.kube.cluster import (
     ClusterConnection,
     close_quietly,
     new_api_client,
+    read_body,
     read_json,
 )
-from airflow_provider_composer_pod.startup.story import is_scheduled, trimmed
+from airflow_provider_composer_pod.kube.json_list import list_items
+from airflow_provider_composer_pod.startup.story import trimmed
+from airflow_provider_composer_pod.startup.subscription import PodSubscription
 
 log = logging.getLogger(__name__)
 
@@ -69,75 +74,6 @@ class WatchSettings:
     absent_grace: float = 5.0  # a new subscriber's pod not heard of after this long is read once
     backoff_initial: float = 0.5
     backoff_cap: float = 30.0
-
-
-class PodSubscription:
-    """One trigger's view of one pod: the latest state, when it changed, and when the watch first saw it scheduled
-    and started (``observed``, wall-clock seconds; only from live watch events, never from a list)."""
-
-    __slots__ = ("name", "_watch", "pod", "known", "observed", "error", "_changed", "_waiter")
-
-    def __init__(self, watch: NamespaceWatch, name: str) -> None:
-        self.name = name
-        self._watch: Optional[NamespaceWatch] = watch
-        self.pod: Optional[Dict[str, Any]] = None
-        self.known = False  # whether any state (including "deleted") has arrived
-        self.observed: Dict[str, float] = {}
-        self.error: Optional[PodWatchRefusedError] = None
-        # A flag and a bare future while waiting, not an Event and a task per wait: one per waiting pod, thousands.
-        self._changed = False
-        self._waiter: Optional[asyncio.Future] = None
-
-    def deliver(self, pod: Optional[Dict[str, Any]], live: bool) -> None:
-        self.known = True
-        self.pod = pod
-        if pod is not None and live:
-            now = time.time()
-            if is_scheduled(pod):
-                self.observed.setdefault("scheduled", now)
-            if ((pod.get("status") or {}).get("phase") or "Pending") not in ("Pending", "Unknown"):
-                self.observed.setdefault("started", now)
-        self._set_changed()
-
-    def fail(self, error: PodWatchRefusedError) -> None:
-        self.error = error
-        self._set_changed()
-
-    def _set_changed(self) -> None:
-        self._changed = True
-        waiter = self._waiter
-        if waiter is not None and not waiter.done():
-            waiter.set_result(True)
-
-    async def wait_changed(self, timeout: float) -> bool:
-        """Wait until the state changes (True) or ``timeout`` seconds pass (False).
-
-        A bare future awaited directly, not ``asyncio.wait_for``, which before Python 3.12 can lose a cancellation
-        that arrives as the wait ends (a killed task's trigger would then wait on); a cancellation cancels the
-        future and is raised here."""
-        if not self._changed:
-            loop = asyncio.get_running_loop()
-            waiter = self._waiter = loop.create_future()
-            timer = loop.call_later(max(timeout, 0.0), _time_out, waiter)
-            try:
-                await waiter
-            finally:
-                timer.cancel()
-                self._waiter = None
-        if not self._changed:
-            return False
-        self._changed = False
-        return True
-
-    def close(self) -> None:
-        watch, self._watch = self._watch, None
-        if watch is not None:
-            watch.unsubscribe(self)
-
-
-def _time_out(waiter: asyncio.Future) -> None:
-    if not waiter.done():
-        waiter.set_result(False)
 
 
 @dataclass
@@ -292,15 +228,22 @@ class NamespaceWatch:
         return CoreV1Api(self._api)
 
     async def _relist(self) -> None:
+        # The first list asks for any resourceVersion ("0"), as client-go's reflector does: the API server answers it
+        # from its watch cache, which does not page it (one request however many pods) and spares etcd; the watch
+        # from its resourceVersion then brings everything up to date. Such a list may be a little behind, so a
+        # subscriber's pod missing from it is read, not reported deleted. A list after 410 Gone is consistent.
+        cached = not self.synced
         pods: Dict[str, Dict[str, Any]] = {}
         token: Optional[str] = None
         while True:
             kwargs: Dict[str, Any] = {"label_selector": POD_SELECTOR, "limit": self.settings.list_limit}
             if token:
                 kwargs["_continue"] = token
+            elif cached:
+                kwargs["resource_version"] = "0"
             self.stats.lists += 1
             try:
-                body = await read_json(
+                raw = await read_body(
                     await self._core().list_namespaced_pod(self.namespace, _preload_content=False, **kwargs)
                 )
             except ApiStatusError as error:
@@ -308,16 +251,21 @@ class NamespaceWatch:
                     pods, token = {}, None
                     continue
                 raise
-            for item in body.get("items") or []:
+            head: Dict[str, Any] = {}
+            for item in list_items(raw, head):  # one pod at a time: only the trimmed copies stay
                 pods[item["metadata"]["name"]] = trimmed(item)
-            token = (body.get("metadata") or {}).get("continue")
+            del raw
+            token = (head.get("metadata") or {}).get("continue")
             if not token:
                 break
         self.pods = pods
-        self.resource_version = (body.get("metadata") or {}).get("resourceVersion")
+        self.resource_version = (head.get("metadata") or {}).get("resourceVersion")
         self.synced = True
         for name in list(self.subscribers):
-            self._deliver(name, pods.get(name), live=False)
+            if name in pods or not cached:
+                self._deliver(name, pods.get(name), live=False)
+            else:
+                self._schedule_read(name)
 
     async def _watch(self) -> None:
         timeout = self.settings.watch_timeout

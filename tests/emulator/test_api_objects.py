@@ -219,6 +219,24 @@ def test_all_namespaces_list_and_pagination(k8s_api: Any, k8s_namespace: str, cl
     assert not rest.metadata._continue
 
 
+def test_a_list_at_resource_version_0_is_served_whole(k8s_api: Any, k8s_namespace: str, cleanup: Any) -> None:
+    """kube-apiserver serves ``resourceVersion=0`` from its watch cache, which ignores ``limit`` (kubernetes#70735;
+    a server with a paging cache, 1.34+, may page it: a client follows ``continue`` either way)."""
+    run = uuid.uuid4().hex[:6]
+    for index in range(3):
+        name = f"cached-{index}-{run}"
+        k8s_api.create_namespaced_pod(k8s_namespace, _pod(name, run=run))
+        cleanup.append(("pod", name))
+
+    cached = k8s_api.list_namespaced_pod(k8s_namespace, label_selector="run=" + run, limit=2, resource_version="0")
+    consistent = k8s_api.list_namespaced_pod(k8s_namespace, label_selector="run=" + run, limit=2)
+
+    assert len(cached.items) == 3
+    assert not cached.metadata._continue
+    assert len(consistent.items) == 2
+    assert consistent.metadata._continue
+
+
 def test_patch_content_types(k8s_api: Any, k8s_namespace: str, cleanup: Any) -> None:
     name = _name("patch")
     k8s_api.create_namespaced_pod(k8s_namespace, _pod(name))

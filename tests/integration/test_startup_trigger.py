@@ -209,7 +209,9 @@ async def test_410_gone_lists_again_and_carries_on(k8s_emulator, cluster, monkey
     event = await waiting
 
     assert event["status"] == "started"
-    assert len(_lists(k8s_emulator)) == 2  # the first list, and the one after 410 Gone
+    first, after_gone = _lists(k8s_emulator)  # the first list, and the one after 410 Gone
+    assert first.query.get("resourceVersion") == "0"  # from the API server's watch cache
+    assert "resourceVersion" not in after_gone.query  # consistent: nothing the watch missed is left out
     assert len(_watches(k8s_emulator)) >= 3  # the first, the one answered 410, the one after the relist
 
 
@@ -269,6 +271,42 @@ async def test_200_triggers_in_one_namespace_open_one_watch(k8s_emulator, cluste
     assert len(_lists(k8s_emulator)) == 1
     assert k8s_emulator.requests(path_contains="/pods/many-") == []
     assert pod_watches().watches == {}  # closed when the last trigger left
+
+
+async def test_the_first_list_is_one_request_however_many_pods(k8s_emulator, cluster):
+    from airflow_provider_composer_pod.startup.pod_watch import ClusterConnection, PodWatchRegistry, WatchSettings
+    from airflow_provider_composer_pod.startup.watch import wait_for_start
+
+    k8s_emulator.scenario(pod_name="paged-*", schedule_delay=1.0, run_duration=5)
+    names = [f"paged-{i}" for i in range(120)]
+    for name in names:
+        k8s_emulator.create("pods", _pod(name, "sleep 5"), NS)
+    registry = PodWatchRegistry(WatchSettings(list_limit=50))  # 3 pages, were the list paged
+    connection = ClusterConnection.from_dict(cluster)
+
+    outcomes = await asyncio.gather(
+        *(wait_for_start(connection, NS, name, deadline=time.time() + 30, registry=registry) for name in names)
+    )
+
+    assert {o.state for o in outcomes} == {"started"}
+    (listed,) = _lists(k8s_emulator)
+    assert listed.query.get("resourceVersion") == "0"
+    assert listed.query.get("limit") == "50"
+    assert len(_watches(k8s_emulator)) == 1
+
+
+async def test_a_pod_missing_from_the_first_list_is_read_before_it_counts_as_deleted(k8s_emulator, cluster):
+    """The first list may come from a watch cache a little behind: a pod missing from it may just be newer."""
+    from airflow_provider_composer_pod.startup.pod_watch import ClusterConnection, PodWatchRegistry, WatchSettings
+    from airflow_provider_composer_pod.startup.watch import wait_for_start
+
+    registry = PodWatchRegistry(WatchSettings(absent_grace=0.3))
+    connection = ClusterConnection.from_dict(cluster)
+
+    outcome = await wait_for_start(connection, NS, "ghost-first", deadline=time.time() + 30, registry=registry)
+
+    assert outcome.state == "deleted"
+    assert [r.status for r in k8s_emulator.requests(method="GET", path=f"{WATCH_PATH}/ghost-first")] == [404]
 
 
 async def test_a_failing_watch_reconnects_with_backoff_and_carries_on(k8s_emulator, cluster):

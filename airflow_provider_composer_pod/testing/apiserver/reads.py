@@ -80,7 +80,8 @@ class ReadHandlers:
             items = [i for i in items if _sort_key(i) > tuple(state["start"])]
             metadata["resourceVersion"] = str(state["rv"])
         limit = int(query.get("limit") or 0)
-        if limit and len(items) > limit:
+        # resourceVersion=0 is served from kube-apiserver's watch cache, which does not page: the limit is ignored.
+        if limit and len(items) > limit and not (query.get("resourceVersion") == "0" and not token):
             remaining = len(items) - limit
             items = items[:limit]
             state = {"rv": int(metadata["resourceVersion"]), "start": list(_sort_key(items[-1]))}
