@@ -68,8 +68,7 @@ class ComposerPodOperator(KubernetesPodOperator):
         ``COMPOSER_POD_GENERATION`` environment variable does.
     :param config_maps: ConfigMaps for the base container, each a name (all its keys become env vars, as
         ``config_map_env_from``) or a :func:`~airflow_provider_composer_pod.workloads.config_maps.config_map_volume`
-        (mounted as
-        files). Templated; names are checked after rendering.
+        (mounted as files). Templated; names are checked after rendering.
     :param strict_validation: treat what Autopilot would silently adjust (requests below a minimum, off-ratio, limits
         different from requests) as errors. Default: the connection's ``strict_validation`` extra, else off.
     :param failure_log_lines: how many of the container's last log lines a failure's exception quotes (default 20;
@@ -365,10 +364,12 @@ class ComposerPodOperator(KubernetesPodOperator):
     def on_kill(self) -> None:
         # Airflow kills the task (a user, "mark failed", SIGTERM): KPO deletes self.pod, which it knows only once the
         # create has answered; before that, the pod is found by this try's labels. Retry waits end at once.
-        from airflow_provider_composer_pod.kube.waits import stop_waits
+        from airflow_provider_composer_pod.operators.kill import off_the_handler
 
-        stop_waits()
         self.run_state.kill_requested = True
+        off_the_handler(self._kill)  # not in Airflow's signal handler, which may have interrupted a lock's holder
+
+    def _kill(self) -> None:
         if self.run_state.deleted_pods:  # execution_timeout: cleanup deleted it already
             return
         try:
