@@ -211,21 +211,21 @@ class ComposerPodOperator(KubernetesPodOperator):
         return LogPositions(self.failure_log_lines)
 
     def execute(self, context: Context) -> Any:
-        from airflow_provider_composer_pod.kube.waits import allow_waits
+        from airflow_provider_composer_pod.operators.kill import kills_handled
         from airflow_provider_composer_pod.operators.run_state import RunState
         from airflow_provider_composer_pod.startup.deadline import execution_deadline
 
         if self.run_state.startup_event is None:  # not resuming after startup_wait="defer": a new execution
             self.__dict__["_run_state"] = RunState()
-        allow_waits()  # a process that ran a killed task before (dag.test()) starts this one afresh
-        self._settle_config()
-        self.api_retry_policy  # noqa: B018 - a bad api_retry_timeout fails here, before any pod exists
-        self.run_state.execution_deadline = execution_deadline(self, context)
-        if self.startup_wait == "defer" and self.run_state.startup_event is None:
-            from airflow_provider_composer_pod.operators.deferral import require_async_client
+        with kills_handled():  # retry waits allowed afresh; a kill's work is done before the task ends
+            self._settle_config()
+            self.api_retry_policy  # noqa: B018 - a bad api_retry_timeout fails here, before any pod exists
+            self.run_state.execution_deadline = execution_deadline(self, context)
+            if self.startup_wait == "defer" and self.run_state.startup_event is None:
+                from airflow_provider_composer_pod.operators.deferral import require_async_client
 
-            require_async_client()  # before any pod exists
-        return super().execute(context)
+                require_async_client()  # before any pod exists
+            return super().execute(context)
 
     def _settle_config(self) -> None:
         """Settle the kube config before KPO builds clients or a trigger, so every path uses the same one."""

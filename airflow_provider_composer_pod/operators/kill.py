@@ -6,18 +6,34 @@ connection pool, the retries' outage, the waits' event are plain ``threading.Loc
 the API from the handler at the wrong moment waits forever (in CI, a task killed during a retry wait never ended).
 So the kill's work runs in a thread of its own; the handler waits for it ``HANDLER_WAIT_SECONDS``, which is all it
 takes unless such a lock is held, then returns so that the interrupted code can let the lock go and the thread can
-finish. Airflow 3's task process ends with ``os._exit``, which waits for no thread: the thread is joined at exit.
+finish. A task process ends with ``os._exit`` (Airflow 2's without running exit handlers), which waits for no
+thread: the task's ``execute`` joins the thread on its way out (``kills_handled``), and so does the exit otherwise.
 """
 
 from __future__ import annotations
 
 import atexit
+import contextlib
 import threading
-from typing import Callable, List
+from typing import Callable, Iterator, List
 
-from airflow_provider_composer_pod.kube.waits import stop_waits
+from airflow_provider_composer_pod.kube.waits import allow_waits, stop_waits
 
 HANDLER_WAIT_SECONDS = 5.0
+_threads: List[threading.Thread] = []  # this process's kills still to be joined
+
+
+@contextlib.contextmanager
+def kills_handled() -> Iterator[None]:
+    """Around a task's ``execute``: retry waits start allowed (a process that ran a killed task before, as
+    ``dag.test()`` does, starts this one afresh), and a kill's thread has ended before ``execute`` does (the
+    thread's work is bounded by the API retry policy)."""
+    allow_waits()
+    try:
+        yield
+    finally:
+        while _threads:
+            _threads.pop().join()
 
 
 def off_the_handler(work: Callable[[], None]) -> None:
@@ -33,6 +49,7 @@ def off_the_handler(work: Callable[[], None]) -> None:
             errors.append(error)
 
     thread = threading.Thread(target=run, name="composer-pod-kill")
+    _threads.append(thread)
     thread.start()
     thread.join(HANDLER_WAIT_SECONDS)
     if thread.is_alive():
