@@ -9,14 +9,15 @@ from __future__ import annotations
 
 import copy
 import marshal
-from typing import TypeVar
+from typing import Any, TypeVar
 
 T = TypeVar("T")
 
 
 def clone(value: T) -> T:
+    data: Any = value
     try:
-        copied: T = marshal.loads(marshal.dumps(value))
+        copied: T = marshal.loads(marshal.dumps(data))
     except ValueError:  # marshal takes built-in types only
         return copy.deepcopy(value)
     return copied
