@@ -1,9 +1,9 @@
 """The one module that knows which Airflow and cncf-kubernetes provider versions are installed.
 
-Versions are read once, at import, from the packages' ``__version__`` (from the distributions' metadata, a scan of
-every ``sys.path`` entry, only where a package has none: provider 4.x), and every import path or behaviour that
-differs between provider generations is chosen here from those versions, never by trying an import and catching the
-failure. Nothing else in the package branches on versions: it imports the names below.
+Versions are read once, at import, from the packages' ``__version__`` (where the provider has none, 4.x and 5.x, from
+its ``get_provider_info``; the distributions' metadata, a scan of every ``sys.path`` entry, only as a last resort), and
+every import path or behaviour that differs between provider generations is chosen here from those versions, never by
+trying an import and catching the failure. Nothing else in the package branches on versions: it imports the names below.
 """
 
 from __future__ import annotations
@@ -22,8 +22,21 @@ from airflow_provider_composer_pod.compat.legacy import translate
 
 def _installed(package: str, distribution: str) -> Version:
     # Importing the package costs nothing here: KubernetesPodOperator's import loads both.
-    found = getattr(importlib.import_module(package), "__version__", None) or _distribution_version(distribution)
+    found = (
+        getattr(importlib.import_module(package), "__version__", None)
+        or _listed_version(package)
+        or _distribution_version(distribution)
+    )
     return Version(Version(found).base_version)
+
+
+def _listed_version(package: str) -> Optional[str]:
+    """A provider without ``__version__`` (cncf-kubernetes 4.x and 5.x) lists its releases, its own first, in its
+    ``get_provider_info``: one module to load, where the distribution's metadata means scanning ``sys.path``."""
+    if importlib.util.find_spec(package + ".get_provider_info") is None:
+        return None
+    versions = importlib.import_module(package + ".get_provider_info").get_provider_info().get("versions") or []
+    return versions[0] if versions else None
 
 
 AIRFLOW_VERSION = _installed("airflow", "apache-airflow")

@@ -47,7 +47,8 @@ SCRIPT = textwrap.dedent(
     assert op.log is log
     signal.signal(signal.SIGTERM, lambda *_: op.on_kill())  # as Airflow 3's task runner does
     op.log.warning("the line being written when SIGTERM arrives")
-    print("the interrupted code went on", flush=True)
+    with lock:  # one writer at a time: the kill's thread may be logging now (print is not atomic on Python 3.13)
+        print("the interrupted code went on", flush=True)
     """
 )
 
