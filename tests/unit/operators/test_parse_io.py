@@ -32,7 +32,7 @@ def audit(event, args):
 
 
 with DAG(dag_id="warm_up", start_date=datetime(2024, 1, 1), schedule=None):  # Airflow's own lazy imports
-    KubernetesPodOperator(task_id="kpo", image="ubuntu", container_resources=k8s.V1ResourceRequirements())
+    KubernetesPodOperator(task_id="kpo", name="kpo", image="ubuntu", container_resources=k8s.V1ResourceRequirements())
 sys.addaudithook(audit)
 import airflow_provider_composer_pod
 from airflow_provider_composer_pod import ComposerPodOperator
