@@ -66,8 +66,10 @@ def _ours(path: str, package: str) -> bool:
 
 def _loaded_for_versions(path: str) -> bool:
     parts = path.split("/")
-    return "packaging" in parts or (
-        "cncf" in parts and parts[-1].split(".")[0] == "get_provider_info" and parts[-1].endswith((".py", ".pyc"))
+    return (
+        "packaging" in parts
+        or "slugify" in parts
+        or ("cncf" in parts and parts[-1].split(".")[0] == "get_provider_info" and parts[-1].endswith((".py", ".pyc")))
     )
 
 
@@ -77,10 +79,10 @@ def test_import_and_construction_read_only_our_code():
     until_sized = events[: result["plain"]]
 
     # Import and tasks without ruled arguments: our modules' source or bytecode, and the import system's listing of
-    # our own subpackages; nothing else (no rule table, no metadata, no kube config, no network). Two modules of
-    # others are code we load on versions where KPO has not: `packaging` (Airflow 2.6), and the provider's own
-    # get_provider_info where it has no __version__ (4.x, 5.x), in place of a distribution-metadata scan (which lists
-    # every sys.path entry and reads METADATA files).
+    # our own subpackages; nothing else (no rule table, no metadata, no kube config, no network). Three packages of
+    # others are code we load where KPO has not: `packaging` (Airflow 2.6), the provider's own get_provider_info
+    # where it has no __version__ (4.x, 5.x; in place of a distribution-metadata scan, which lists every sys.path
+    # entry and reads METADATA files), and `slugify` for the pod name provider 4.x requires.
     unexpected = [
         (event, path)
         for event, path in until_sized
