@@ -3,6 +3,9 @@
 Every write takes the next value of one global ``resourceVersion`` counter and appends to a bounded event
 history. A watch may resume from any version still inside that window; older versions answer ``410 Expired``,
 which tests can force by calling :meth:`Store.compact`.
+
+A stored version is never changed in place: a write stores a new one (sharing unchanged parts with the old), so the
+history and the watchers hold stored versions themselves, while readers (``get``, ``find``, ``list``) get copies.
 """
 
 from __future__ import annotations
@@ -107,14 +110,22 @@ class Store:
         return self.rv
 
     def _emit(self, type_: str, resource: Resource, obj: Obj, old: Optional[Obj]) -> None:
+        """Record and announce a write; ``obj`` and ``old`` are stored versions, which nothing changes in place.
+
+        The history and the watchers keep them as they are. Listeners get one copy of each, shared by all of them
+        (cloning per listener was most of the emulator's CPU at thousands of pods), so a listener must not change
+        what it is given; the kubelet keeps the pod it gets, which is why there is a copy at all.
+        """
         event = StoredEvent(self.rv, type_, resource.name, obj["metadata"].get("namespace"), obj, old)
         self.history.append(event)
         while len(self.history) > self.history_size:
             self.compacted_rv = self.history.popleft().rv
         for watcher in list(self.watchers):
             watcher.offer(event)
-        for listener in list(self.listeners):
-            listener(type_, resource.name, clone(obj), clone(old) if old else None)
+        if self.listeners:
+            obj_copy, old_copy = clone(obj), (clone(old) if old else None)
+            for listener in list(self.listeners):
+                listener(type_, resource.name, obj_copy, old_copy)
 
     def compact(self) -> int:
         """Drop the whole history so every resourceVersion before now is "too old"; returns the new floor."""
@@ -194,7 +205,7 @@ class Store:
             return obj
         meta["resourceVersion"] = str(self._next_rv())
         self.objects[resource.name][key] = obj
-        self._emit("ADDED", resource, clone(obj), None)
+        self._emit("ADDED", resource, obj, None)
         return clone(obj)
 
     def update(
@@ -253,21 +264,37 @@ class Store:
         if meta.get("deletionTimestamp") and not meta.get("finalizers") and old["metadata"].get("finalizers"):
             return self._remove(resource, key, obj)
         self.objects[resource.name][key] = obj
-        self._emit("MODIFIED", resource, clone(obj), clone(old))
+        self._emit("MODIFIED", resource, obj, old)
         return clone(obj)
 
-    def set_status(self, resource: Resource, namespace: Optional[str], name: str, status: Obj) -> Optional[Obj]:
-        """Kubelet-style status write without concurrency checks; ``None`` if the object is gone."""
+    def set_status(self, resource: Resource, namespace: Optional[str], name: str, status: Obj) -> bool:
+        """Kubelet-style status write without concurrency checks; ``False`` if the object is gone or unchanged.
+
+        The new version shares everything but ``metadata`` and ``status`` with the old one: stored versions are
+        never changed in place, so sharing is safe, and it spares copying the whole pod on every status change.
+        """
         key = self._key(namespace, name)
         old = self.objects[resource.name].get(key)
         if old is None or old.get("status") == status:
-            return None
-        obj = clone(old)
+            return False
+        meta = dict(old["metadata"])
+        meta["resourceVersion"] = str(self._next_rv())
+        obj = dict(old)
+        obj["metadata"] = meta
         obj["status"] = clone(status)
-        obj["metadata"]["resourceVersion"] = str(self._next_rv())
         self.objects[resource.name][key] = obj
-        self._emit("MODIFIED", resource, clone(obj), clone(old))
-        return clone(obj)
+        self._emit("MODIFIED", resource, obj, old)
+        return True
+
+    def bind(self, namespace: str, name: str, node_name: str) -> None:
+        """The scheduler's binding: the stored pod's ``spec.nodeName``, without a new resourceVersion or event.
+
+        The kubelet's next status write carries it to watchers. A new version replaces the stored one, since the
+        history may hold the old one.
+        """
+        key = self._key(namespace, name)
+        pod = self.objects["pods"][key]
+        self.objects["pods"][key] = {**pod, "spec": {**pod["spec"], "nodeName": node_name}}
 
     def mark_deleting(self, resource: Resource, namespace: Optional[str], name: str, grace: int) -> Obj:
         """Graceful deletion: stamp ``deletionTimestamp`` and leave removal to the kubelet or finalizers."""
@@ -282,7 +309,7 @@ class Store:
         obj["metadata"]["deletionGracePeriodSeconds"] = grace
         obj["metadata"]["resourceVersion"] = str(self._next_rv())
         self.objects[resource.name][key] = obj
-        self._emit("MODIFIED", resource, clone(obj), clone(old))
+        self._emit("MODIFIED", resource, obj, old)
         return clone(obj)
 
     def delete(self, resource: Resource, namespace: Optional[str], name: str) -> Obj:
@@ -298,14 +325,14 @@ class Store:
         if obj["metadata"].get("finalizers"):
             obj["metadata"]["resourceVersion"] = str(self._next_rv())
             self.objects[resource.name][key] = obj
-            self._emit("MODIFIED", resource, clone(obj), clone(old))
+            self._emit("MODIFIED", resource, obj, old)
             return clone(obj)
         obj["metadata"]["resourceVersion"] = str(self._next_rv())
         return self._remove(resource, key, obj)
 
     def _remove(self, resource: Resource, key: Tuple[str, str], obj: Obj) -> Obj:
         self.objects[resource.name].pop(key, None)
-        self._emit("DELETED", resource, clone(obj), None)
+        self._emit("DELETED", resource, obj, None)
         return clone(obj)
 
     # ----------------------------------------------------------------------------------------------- watch

@@ -114,7 +114,7 @@ class PodRun(ContainerLifecycle):
         pod = self.current()
         if not (pod.get("spec") or {}).get("nodeName"):
             pod["spec"]["nodeName"] = self.node_name
-            self.kubelet.store.objects["pods"][(self.namespace, self.name)]["spec"]["nodeName"] = self.node_name
+            self.kubelet.store.bind(self.namespace, self.name, self.node_name)
         self.set_condition("PodScheduled", "True")
         self.start_time = clock.rfc3339()
         self.event(

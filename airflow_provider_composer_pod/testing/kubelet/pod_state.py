@@ -153,10 +153,13 @@ class PodState:
 
     def sync(self) -> None:
         """Write the computed status to the store (a MODIFIED event when anything changed)."""
-        if self.kubelet.store.find(PODS, self.namespace, self.name) is None:
+        latest = self.kubelet.store.find(PODS, self.namespace, self.name)
+        if latest is None:
             return
+        if latest["metadata"]["uid"] == self.uid:  # as current() does, without a second copy
+            self.pod = latest
+        current = self.pod
         self._readiness()
-        current = self.current()
         status: Dict[str, Any] = {"phase": self.computed_phase()}
         order = [
             "DisruptionTarget",
