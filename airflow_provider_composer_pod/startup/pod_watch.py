@@ -39,6 +39,7 @@ from airflow_provider_composer_pod.kube.cluster import (
     read_json,
 )
 from airflow_provider_composer_pod.kube.json_list import list_items
+from airflow_provider_composer_pod.startup.alarms import Alarms
 from airflow_provider_composer_pod.startup.story import trimmed
 from airflow_provider_composer_pod.startup.subscription import PodSubscription
 
@@ -106,6 +107,7 @@ class NamespaceWatch:
         self.stats = WatchStats()
         self._api: Any = None
         self._pending_reads: Dict[str, asyncio.TimerHandle] = {}
+        self.alarms = Alarms()  # the subscribers' time-outs, on one timer
         self._task: asyncio.Task = asyncio.ensure_future(self._run())
 
     # ----------------------------------------------------------------------------------------- subscribers
@@ -129,9 +131,12 @@ class NamespaceWatch:
                 handle.cancel()
         if not self.subscribers:
             self.close()
+        elif len(self.alarms) > 2 * len(self.subscribers) + 64:  # mostly the alarms of subscribers gone
+            self.alarms.drop(lambda sleeper: not sleeper.closed)
 
     def close(self) -> None:
         self.registry.forget(self)
+        self.alarms.close()
         for handle in self._pending_reads.values():
             handle.cancel()
         self._pending_reads.clear()
@@ -323,17 +328,27 @@ class PodWatchRegistry:
     def __init__(self, settings: Optional[WatchSettings] = None) -> None:
         self.settings = settings or WatchSettings()
         self.watches: Dict[Tuple[str, str], NamespaceWatch] = {}
+        self._in_namespace: Dict[str, List[NamespaceWatch]] = {}
 
     def subscribe(self, connection: ClusterConnection, namespace: str, name: str) -> PodSubscription:
-        key = (connection.key, namespace)
-        watch = self.watches.get(key)
+        # Triggers that reach the same cluster as the same user share the namespace's watch. Each trigger brings its
+        # own copy of the kube config: comparing it with the watches' is cheaper than hashing it into ``key``.
+        watches = self._in_namespace.setdefault(namespace, [])
+        watch = next((w for w in watches if w.connection == connection), None)
         if watch is None:
-            watch = self.watches[key] = NamespaceWatch(self, connection, namespace, self.settings)
+            watch = NamespaceWatch(self, connection, namespace, self.settings)
+            self.watches[watch.key] = watch
+            watches.append(watch)
         return watch.subscribe(name)
 
     def forget(self, watch: NamespaceWatch) -> None:
         if self.watches.get(watch.key) is watch:
             del self.watches[watch.key]
+        watches = self._in_namespace.get(watch.namespace, [])
+        if watch in watches:
+            watches.remove(watch)
+        if not watches:
+            self._in_namespace.pop(watch.namespace, None)
 
 
 _REGISTRIES: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()

@@ -61,6 +61,6 @@ async def wait_for_start(
             remaining = deadline - time.time()
             if remaining <= 0:
                 return StartupOutcome(TIMEOUT, None, subscription.pod, subscription.observed, time.time() - began)
-            await subscription.wait_changed(remaining)
+            await subscription.changed(remaining)
     finally:
         subscription.close()

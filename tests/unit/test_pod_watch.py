@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import random
+from typing import Tuple
 
 import pytest
 
@@ -40,23 +41,57 @@ def test_triggers_share_a_watch_only_for_the_same_cluster_and_credentials(other,
     assert ClusterConnection.from_dict(one.to_dict()) == one
 
 
+@pytest.mark.parametrize(
+    ("other", "shared"),
+    [
+        pytest.param({"clusters": [{"name": "a"}]}, True, id="same-config-another-copy"),
+        pytest.param({"clusters": [{"name": "b"}]}, False, id="another-cluster"),
+    ],
+)
+def test_the_registry_shares_a_namespace_watch_only_for_the_same_cluster_and_credentials(other, shared):
+    from airflow_provider_composer_pod.startup.pod_watch import PodWatchRegistry
+
+    async def scenario() -> Tuple[int, int]:
+        registry = PodWatchRegistry()
+        one = registry.subscribe(ClusterConnection(config_dict={"clusters": [{"name": "a"}]}), "ns", "p1")
+        two = registry.subscribe(ClusterConnection(config_dict=other), "ns", "p2")
+        elsewhere = registry.subscribe(ClusterConnection(config_dict={"clusters": [{"name": "a"}]}), "ns2", "p3")
+        watches = len(registry.watches)
+        for subscription in (one, two, elsewhere):
+            subscription.close()
+        return watches, len(registry.watches)
+
+    watches, left = asyncio.run(scenario())
+
+    assert watches == (2 if shared else 3)
+    assert left == 0
+
+
 def test_a_subscription_wakes_on_a_change_times_out_and_passes_a_cancellation_on():
+    from airflow_provider_composer_pod.startup.alarms import Alarms
     from airflow_provider_composer_pod.startup.pod_watch import PodSubscription
 
+    class Watch:  # no API: deliver() is called here
+        alarms = Alarms()
+
+        def unsubscribe(self, subscription: PodSubscription) -> None:
+            pass
+
     async def scenario() -> list:
-        subscription = PodSubscription(None, "p")  # type: ignore[arg-type] - no watch: deliver() is called here
-        results = [await subscription.wait_changed(0.01)]  # nothing happened: a timeout
+        subscription = PodSubscription(Watch(), "p")
+        results = [await subscription.changed(0.01)]  # nothing happened: a timeout
         subscription.deliver({"status": {"phase": "Pending"}}, live=True)
-        results.append(await subscription.wait_changed(10))  # changed before the wait: no waiting
+        results.append(await subscription.changed(10))  # changed before the wait: no waiting
         asyncio.get_running_loop().call_later(0.01, subscription.deliver, {"status": {"phase": "Running"}}, True)
-        results.append(await subscription.wait_changed(10))  # woken by the change
-        waiting = asyncio.ensure_future(subscription.wait_changed(10))
+        results.append(await subscription.changed(10))  # woken by the change
+        waiting = asyncio.ensure_future(subscription.changed(10))
         await asyncio.sleep(0.01)
         waiting.cancel()
         try:
             await waiting
         except asyncio.CancelledError:
             results.append("cancelled")
+        subscription.close()
         results.append(subscription._waiter is None)
         return results
 

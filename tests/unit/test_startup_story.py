@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any, Dict, List, Optional
 
 import pytest
@@ -198,6 +199,29 @@ def test_trimmed_keeps_what_the_story_reads_and_drops_the_rest():
     assert kept["spec"]["containers"] == [{"name": "base", "image": "bash", "resources": {"requests": {"cpu": "1"}}}]
     assert "annotations" not in kept["metadata"]
     assert "hunter2" not in repr(kept)  # env values never reach a trigger event
+
+
+def test_trimmed_copies_of_pods_waiting_for_a_node_share_their_strings():
+    def decoded(name: str, containers: bool) -> dict:  # each pod decoded from its own response, as a watch gets them
+        status: Dict[str, Any] = {
+            "phase": "Pending",
+            "conditions": [{"type": "PodScheduled", "status": "False", "reason": "Unschedulable"}],
+        }
+        if containers:  # pulling, creating or running: kept as it came
+            status["containerStatuses"] = [{"name": "base", "state": {"waiting": {"reason": "ContainerCreating"}}}]
+        return json.loads(json.dumps({"metadata": {"name": name}, "spec": {"containers": []}, "status": status}))
+
+    one, two = trimmed(decoded("a", False)), trimmed(decoded("b", False))
+    three, four = trimmed(decoded("c", True)), trimmed(decoded("d", True))
+
+    (first,), (second,) = one["status"]["conditions"], two["status"]["conditions"]
+    assert first == second
+    assert first is not second
+    assert all(first_key is second_key for first_key, second_key in zip(first, second))
+    assert first["reason"] is second["reason"]
+    (third,), (fourth,) = three["status"]["conditions"], four["status"]["conditions"]
+    assert third == fourth
+    assert third["reason"] is not fourth["reason"]
 
 
 @pytest.mark.parametrize(
