@@ -67,11 +67,13 @@ def _load_configuration(connection: ClusterConnection) -> Any:
     return configuration
 
 
-async def new_api_client(connection: ClusterConnection) -> Any:
-    """A ``kubernetes_asyncio`` ApiClient for ``connection``; the caller closes it."""
+async def new_api_client(connection: ClusterConnection, *, connections: Optional[int] = 100) -> Any:
+    """A ``kubernetes_asyncio`` ApiClient for ``connection``, with at most ``connections`` open at once (None: no
+    limit; 100 is the client's default); the caller closes it."""
     from kubernetes_asyncio import client
 
     configuration = await asyncio.get_running_loop().run_in_executor(None, _load_configuration, connection)
+    configuration.connection_pool_maxsize = connections
     return client.ApiClient(configuration)
 
 

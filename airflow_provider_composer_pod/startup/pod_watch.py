@@ -33,13 +33,12 @@ from airflow_provider_composer_pod.kube.backoff import Backoff
 from airflow_provider_composer_pod.kube.cluster import (
     ApiStatusError,
     ClusterConnection,
-    close_quietly,
-    new_api_client,
     read_body,
     read_json,
 )
 from airflow_provider_composer_pod.kube.json_list import list_items
 from airflow_provider_composer_pod.startup.alarms import Alarms
+from airflow_provider_composer_pod.startup.clients import ApiClients, Lease
 from airflow_provider_composer_pod.startup.story import trimmed
 from airflow_provider_composer_pod.startup.subscription import PodSubscription
 
@@ -105,7 +104,8 @@ class NamespaceWatch:
         self.resource_version: Optional[str] = None
         self.synced = False
         self.stats = WatchStats()
-        self._api: Any = None
+        self._api: Any = None  # the client of the lease, shared with the cluster's other namespace watches
+        self._lease: Optional[Lease] = None
         self._pending_reads: Dict[str, asyncio.TimerHandle] = {}
         self.alarms = Alarms()  # the subscribers' time-outs, on one timer
         self._task: asyncio.Task = asyncio.ensure_future(self._run())
@@ -185,7 +185,8 @@ class NamespaceWatch:
             while True:
                 try:
                     if self._api is None:
-                        self._api = await new_api_client(self.connection)
+                        self._lease = await self.registry.clients.acquire(self.connection)
+                        self._api = self._lease.api
                     if self.resource_version is None:
                         await self._relist()
                     opened, events = time.monotonic(), self.stats.events
@@ -208,16 +209,15 @@ class NamespaceWatch:
                         self._refused(PodWatchRefusedError(self.namespace, error))
                         return
                     if getattr(error, "status", None) == 401 and self._api is not None:
-                        await close_quietly(self._api)  # credentials expired: load them again
-                        self._api = None
+                        lease, self._lease, self._api = self._lease, None, None
+                        await self.registry.clients.release(lease, renew=True)  # credentials expired: load again
                     delay = backoff.next_delay()
                     self.stats.delays.append(delay)
                     log.warning("Pod watch of %s failed (%s); reconnecting in %.1f s.", self.namespace, error, delay)
                     await asyncio.sleep(delay)
         finally:
-            api, self._api = self._api, None
-            if api is not None:
-                await close_quietly(api)
+            lease, self._lease, self._api = self._lease, None, None
+            await self.registry.clients.release(lease)
 
     def _refused(self, error: PodWatchRefusedError) -> None:
         """Every subscriber fails at once; the next subscriber starts a new watch."""
@@ -328,6 +328,7 @@ class PodWatchRegistry:
     def __init__(self, settings: Optional[WatchSettings] = None) -> None:
         self.settings = settings or WatchSettings()
         self.watches: Dict[Tuple[str, str], NamespaceWatch] = {}
+        self.clients = ApiClients()
         self._in_namespace: Dict[str, List[NamespaceWatch]] = {}
 
     def subscribe(self, connection: ClusterConnection, namespace: str, name: str) -> PodSubscription:
