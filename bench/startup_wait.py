@@ -18,7 +18,9 @@ API server wrote the watch event that shows the pod Running to the moment the tr
 share: the rest is the emulator's queue, which starts 250 pods at once on the same two cores; the stock trigger
 polls with GETs and is not timed this way); and the triggerer's resident memory per waiting pod: the growth of
 this process's RSS from before the triggers were made to ``--pending`` * 0.8 s into the wait (every pod still
-Pending), divided by N (an RSS delta, so allocator reuse makes small N noisy).
+Pending), divided by N. An RSS delta: a trial reuses memory that an earlier trial of the run freed, so only a run's
+first trial after the warm-up counts all of it, and small N are noisy; ``--only-spread`` runs the many-namespace trial
+alone.
 
 Part 2, the worker slot. One ComposerPodOperator task whose pod is Pending ``--slot-pending`` seconds (120 by
 default) and then runs 1 s, with ``startup_wait="block"`` and with ``"defer"``, side by side. A worker slot is held
@@ -27,7 +29,7 @@ while ``execute`` runs; with "defer" that is the first ``execute`` (until TaskDe
 minimal context, as in bench/missing_secret.py.
 
 Usage: .venv/bin/python bench/startup_wait.py [--sizes 100 1000 5000] [--namespaces 20] [--pending 20] [--spread 10]
-       [--slot-pending 120]
+       [--slot-pending 120] [--only-spread]
 """
 
 from __future__ import annotations
@@ -299,6 +301,9 @@ def main(argv: Optional[List[str]] = None) -> int:
     parser.add_argument("--spread", type=float, default=10.0, help="seconds over which the pods start (default 10)")
     parser.add_argument("--waves", type=int, default=20, help="start waves within the spread (default 20)")
     parser.add_argument("--slot-pending", type=float, default=120.0, help="part 2's Pending seconds (0: skip)")
+    parser.add_argument(
+        "--only-spread", action="store_true", help="only the largest size over --namespaces (its RSS without reuse)"
+    )
     args = parser.parse_args(argv)
     if args.serve:
         return serve()
@@ -322,6 +327,8 @@ def main(argv: Optional[List[str]] = None) -> int:
 
     namespaces = max(1, min(args.namespaces, MAX_NAMESPACES))
     cells = [(n, 1) for n in args.sizes] + ([(max(args.sizes), namespaces)] if namespaces > 1 else [])
+    if args.only_spread:
+        cells = cells[-1:]
     load = os.getloadavg()
     emulator = EmulatorProcess(__file__, stop_timeout=30)
     trials: List[Trial] = []

@@ -139,14 +139,15 @@ def trimmed(pod: Dict[str, Any]) -> Dict[str, Any]:
         for c in (attr_path(pod, "spec", "containers") or [])
     ]
     return {
-        "metadata": {key: meta[key] if key in _UNIQUE else _shared(meta[key]) for key in _KEPT_METADATA if key in meta},
+        "metadata": {"name": meta.get("name"), **{key: _shared(meta[key]) for key in _SHARED_METADATA if key in meta}},
         "spec": {"containers": containers},
         "status": status if "containerStatuses" in status else _shared(status),
     }
 
 
-_KEPT_METADATA = ("name", "namespace", "uid", "creationTimestamp", "deletionTimestamp", "resourceVersion")
-_UNIQUE = frozenset({"uid", "resourceVersion"})  # not worth an entry in the interned strings
+# With the name (unique: not interned). Not the uid or resourceVersion: nothing reads them here (the watch takes its
+# resourceVersion from the event).
+_SHARED_METADATA = ("namespace", "creationTimestamp", "deletionTimestamp")
 
 
 def _shared(value: Any) -> Any:
