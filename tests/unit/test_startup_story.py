@@ -201,27 +201,49 @@ def test_trimmed_keeps_what_the_story_reads_and_drops_the_rest():
     assert "hunter2" not in repr(kept)  # env values never reach a trigger event
 
 
-def test_trimmed_copies_of_pods_waiting_for_a_node_share_their_strings():
-    def decoded(name: str, containers: bool) -> dict:  # each pod decoded from its own response, as a watch gets them
-        status: Dict[str, Any] = {
+def test_trimmed_copies_keep_what_is_read_and_share_the_strings_of_pods_waiting_for_a_node():
+    def decoded(name: str) -> Dict[str, Any]:  # each pod decoded from its own response, as a watch gets them
+        status = {
             "phase": "Pending",
-            "conditions": [{"type": "PodScheduled", "status": "False", "reason": "Unschedulable"}],
+            "qosClass": "BestEffort",
+            "hostIPs": [{"ip": "10.0.0.1"}],
+            "conditions": [
+                {"type": "Initialized", "status": "True"},
+                {"type": "PodScheduled", "status": "True", "lastTransitionTime": "2026-01-01T10:00:41Z"},
+            ],
+            "containerStatuses": [
+                {
+                    "name": "base",
+                    "image": "bash",
+                    "imageID": "",
+                    "restartCount": 0,
+                    "lastState": {},
+                    "state": {"waiting": {"reason": "ContainerCreating"}},
+                }
+            ],
         }
-        if containers:  # pulling, creating or running: kept as it came
-            status["containerStatuses"] = [{"name": "base", "state": {"waiting": {"reason": "ContainerCreating"}}}]
-        return json.loads(json.dumps({"metadata": {"name": name}, "spec": {"containers": []}, "status": status}))
+        return json.loads(json.dumps({"metadata": {"name": name, "uid": "u"}, "spec": {}, "status": status}))
 
-    one, two = trimmed(decoded("a", False)), trimmed(decoded("b", False))
-    three, four = trimmed(decoded("c", True)), trimmed(decoded("d", True))
+    one, two = trimmed(decoded("a")), trimmed(decoded("b"))
 
-    (first,), (second,) = one["status"]["conditions"], two["status"]["conditions"]
+    assert one["status"] == {
+        "phase": "Pending",
+        "conditions": [{"type": "PodScheduled", "status": "True", "lastTransitionTime": "2026-01-01T10:00:41Z"}],
+        "containerStatuses": [{"name": "base", "image": "bash", "state": {"waiting": {"reason": "ContainerCreating"}}}],
+    }
+    assert one["metadata"] == {"name": "a"}
+    waiting = [
+        trimmed({**pod, "status": {"phase": "Pending", "conditions": pod["status"]["conditions"]}})
+        for pod in (decoded("c"), decoded("d"))
+    ]
+    (first,), (second,) = waiting[0]["status"]["conditions"], waiting[1]["status"]["conditions"]
     assert first == second
     assert first is not second
-    assert all(first_key is second_key for first_key, second_key in zip(first, second))
-    assert first["reason"] is second["reason"]
-    (third,), (fourth,) = three["status"]["conditions"], four["status"]["conditions"]
-    assert third == fourth
-    assert third["reason"] is not fourth["reason"]
+    assert all(first_key is second_key for first_key, second_key in zip(first, second))  # waiting for a node: shared
+    assert first["lastTransitionTime"] is second["lastTransitionTime"]
+    assert (
+        one["status"]["conditions"][0]["lastTransitionTime"] is not two["status"]["conditions"][0]["lastTransitionTime"]
+    )
 
 
 @pytest.mark.parametrize(
