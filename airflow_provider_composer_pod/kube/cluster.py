@@ -11,6 +11,7 @@ import hashlib
 import json
 import logging
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any, Dict, List, Optional
 
 log = logging.getLogger(__name__)
@@ -25,7 +26,7 @@ class ClusterConnection:
     in_cluster: bool = False
     verify_ssl: bool = True
 
-    @property
+    @cached_property  # a watch and its client's lease both ask
     def key(self) -> str:
         """Equal for triggers that reach the same cluster as the same user: they share watches."""
         data = json.dumps(self.to_dict(), sort_keys=True, default=str)
