@@ -130,6 +130,10 @@ class Lane:
         # A clear made before the scheduler has heard from the executor that the marked try ended is undone by that
         # report (the cleared task is failed as "finished although queued"), in Airflow 2 and 3 alike.
         _until(lambda: self._executor_reported(dag_id), f"{dag_id}: no executor event for the marked try", 60)
+        # As a user does, clear a run seen failed. A clear made while the scheduler is failing the run is lost: the
+        # clear resets only a finished run, and the scheduler's commit of "failed" (decided from the task's state
+        # before the clear) lands after it, leaving a failed run whose task never runs again (seen on Airflow 2.11).
+        _until(lambda: self.airflow.run_state(dag_id, self.run_id) == "failed", f"{dag_id}: run not failed", 60)
         self.airflow.clear(dag_id, self.run_id, TASK)
         return deleted_after, pods
 
