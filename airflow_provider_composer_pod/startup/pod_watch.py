@@ -16,13 +16,12 @@ seconds; here the first trigger waiting in a namespace opens one watch (list, th
   certificate files) runs in a thread, and everything else is aiohttp through ``kubernetes_asyncio``.
 
 Events are JSON dicts, not client models: deserialising every MODIFIED pod into models would cost the triggerer more
-CPU than the rest of the watch together.
+CPU than the rest of the watch together. Each is decoded into only the fields the watch reads (``events``).
 """
 
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 import time
 import weakref
@@ -39,6 +38,7 @@ from airflow_provider_composer_pod.kube.cluster import (
 from airflow_provider_composer_pod.kube.json_list import list_items
 from airflow_provider_composer_pod.startup.alarms import Alarms
 from airflow_provider_composer_pod.startup.clients import ApiClients, Lease
+from airflow_provider_composer_pod.startup.events import watch_event
 from airflow_provider_composer_pod.startup.story import trimmed
 from airflow_provider_composer_pod.startup.subscription import PodSubscription
 
@@ -294,7 +294,7 @@ class NamespaceWatch:
                 buffer = lines.pop()
                 for line in lines:
                     if line.strip():
-                        self._on_event(json.loads(line))
+                        self._on_event(watch_event(line))
         finally:
             response.release()
 
