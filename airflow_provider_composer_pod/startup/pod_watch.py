@@ -101,6 +101,7 @@ class NamespaceWatch:
         self.settings = settings
         self.subscribers: Dict[str, List[PodSubscription]] = {}
         self.pods: Dict[str, Dict[str, Any]] = {}
+        self.shared: Dict[Any, Any] = {}  # the parts the pods' copies share (``story.trimmed``)
         self.resource_version: Optional[str] = None
         self.synced = False
         self.stats = WatchStats()
@@ -176,7 +177,7 @@ class NamespaceWatch:
             log.debug("Reading pod %s/%s failed", self.namespace, name, exc_info=True)
             return
         if name not in self.pods:
-            self._deliver(name, trimmed(pod), live=False)
+            self._deliver(name, trimmed(pod, self.shared), live=False)
 
     # --------------------------------------------------------------------------------------------- the loop
     async def _run(self) -> None:
@@ -258,7 +259,7 @@ class NamespaceWatch:
                 raise
             head: Dict[str, Any] = {}
             for item in list_items(raw, head):  # one pod at a time: only the trimmed copies stay
-                pods[item["metadata"]["name"]] = trimmed(item)
+                pods[item["metadata"]["name"]] = trimmed(item, self.shared)
             del raw
             token = (head.get("metadata") or {}).get("continue")
             if not token:
@@ -317,7 +318,7 @@ class NamespaceWatch:
             self.pods.pop(name, None)
             self._deliver(name, None, live=True)
             return
-        pod = trimmed(obj)
+        pod = trimmed(obj, self.shared)
         self.pods[name] = pod
         self._deliver(name, pod, live=True)
 

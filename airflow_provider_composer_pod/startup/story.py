@@ -125,14 +125,15 @@ def is_scheduled(pod: Any) -> bool:
     return any(c.get("type") == "PodScheduled" and c.get("status") == "True" for c in conditions)
 
 
-def trimmed(pod: Dict[str, Any]) -> Dict[str, Any]:
+def trimmed(pod: Dict[str, Any], shared: Optional[Dict[Any, Any]] = None) -> Dict[str, Any]:
     """What the story, the advice and the fail-fast read of a pod; a watch cache and a trigger event keep only this.
 
     A watch keeps a copy of every pod in its namespace while thousands wait through a scale-up, and makes a new one
-    for each event: the copy keeps only the fields read here (of the conditions, PodScheduled), and the strings of a
-    pod waiting for a node are shared (``sys.intern``), since each decoded pod brings its own copies of the same keys,
-    phases, reasons, messages and images. Fewer objects per copy also mean less work for the garbage collector, which
-    walks all of them."""
+    for each event: the copy keeps only the fields read here (of the conditions, PodScheduled). Given ``shared`` (the
+    watch's, see :func:`_one_of`), the copy of a pod waiting for a node shares its spec and status with the equal ones
+    of other pods (those of one task, and those that began waiting in the same second, are equal), and its metadata's
+    strings but the name (``sys.intern``): each decoded pod brings its own copies of them. Fewer objects per copy
+    also mean less work for the garbage collector, which walks all of them. Nothing changes a copy once made."""
     meta = pod.get("metadata") or {}
     status = pod.get("status") or {}
     containers = [
@@ -146,30 +147,48 @@ def trimmed(pod: Dict[str, Any]) -> Dict[str, Any]:
     for key in ("initContainerStatuses", "containerStatuses"):
         if key in status:
             kept[key] = [{k: c[k] for k in ("name", "image", "state") if k in c} for c in status[key] or ()]
-    copy = {
-        "metadata": {key: meta[key] for key in _KEPT_METADATA if key in meta},
-        "spec": {"containers": containers},
-        "status": kept,
-    }
+    metadata = {key: meta[key] for key in _KEPT_METADATA if key in meta}
     # A pod with container statuses is pulling, creating or running: its wait is about to end, its copy to be
-    # replaced, and interning its status would cost the triggerer as much again as decoding it.
-    return copy if "containerStatuses" in kept else _shared(copy, unique=meta.get("name"))
+    # replaced, and sharing its status would cost the triggerer as much again as decoding it.
+    if shared is None or "containerStatuses" in kept:
+        return {"metadata": metadata, "spec": {"containers": containers}, "status": kept}
+    return {
+        "metadata": _interned(metadata, unique=meta.get("name")),
+        "spec": _one_of({"containers": containers}, shared),
+        "status": _one_of(kept, shared),
+    }
 
 
 # Not the uid or resourceVersion: nothing reads them here (the watch takes its resourceVersion from the event).
 _KEPT_METADATA = ("name", "namespace", "creationTimestamp", "deletionTimestamp")
 
+_SHARED_MAX = 1024  # distinct specs and statuses a watch keeps for sharing; it starts over past this
 
-def _shared(value: Any, unique: Optional[str] = None) -> Any:
-    """A copy of ``value`` (JSON data: dicts, lists, strings, numbers) with its strings interned, but ``unique``."""
+
+def _one_of(value: Any, shared: Dict[Any, Any]) -> Any:
+    """``value`` (JSON data), or the equal value already in ``shared``, where ``value`` is kept if it is new."""
+    key = _frozen(value)
+    kept = shared.get(key)
+    if kept is None:
+        if len(shared) >= _SHARED_MAX:
+            shared.clear()
+        kept = shared[key] = value
+    return kept
+
+
+def _frozen(value: Any) -> Any:
+    """A hashable form of JSON data, equal only for equal data (``True``, ``1`` and ``1.0`` are told apart)."""
     kind = type(value)
-    if kind is str:
-        return value if value == unique else intern(value)
     if kind is dict:
-        return {(intern(k) if type(k) is str else k): _shared(v, unique) for k, v in value.items()}
+        return (dict, tuple((k, _frozen(v)) for k, v in value.items()))
     if kind is list:
-        return [_shared(v, unique) for v in value]
-    return value
+        return (list, tuple(_frozen(v) for v in value))
+    return value if kind is str else (kind, value)
+
+
+def _interned(value: Dict[str, Any], unique: Optional[str]) -> Dict[str, Any]:
+    """A flat dict of strings with its keys and values interned, but the value ``unique``."""
+    return {intern(k): (v if type(v) is not str or v == unique else intern(v)) for k, v in value.items()}
 
 
 # ------------------------------------------------------------------------------------------------------- events

@@ -201,49 +201,102 @@ def test_trimmed_keeps_what_the_story_reads_and_drops_the_rest():
     assert "hunter2" not in repr(kept)  # env values never reach a trigger event
 
 
-def test_trimmed_copies_keep_what_is_read_and_share_the_strings_of_pods_waiting_for_a_node():
-    def decoded(name: str) -> Dict[str, Any]:  # each pod decoded from its own response, as a watch gets them
-        status = {
-            "phase": "Pending",
-            "qosClass": "BestEffort",
-            "hostIPs": [{"ip": "10.0.0.1"}],
-            "conditions": [
-                {"type": "Initialized", "status": "True"},
-                {"type": "PodScheduled", "status": "True", "lastTransitionTime": "2026-01-01T10:00:41Z"},
-            ],
-            "containerStatuses": [
-                {
-                    "name": "base",
-                    "image": "bash",
-                    "imageID": "",
-                    "restartCount": 0,
-                    "lastState": {},
-                    "state": {"waiting": {"reason": "ContainerCreating"}},
-                }
-            ],
+def _decoded(name: str, status: Dict[str, Any], resources: Optional[Dict[str, Any]] = None) -> Dict[str, Any]:
+    """A pod decoded from its own response, as a watch gets each."""
+    container: Dict[str, Any] = {"name": "base", "image": "bash", "env": [{"name": "A", "value": "b"}]}
+    if resources is not None:
+        container["resources"] = resources
+    meta = {"name": name, "namespace": "ns", "uid": name, "creationTimestamp": "2026-01-01T10:00:00Z"}
+    return json.loads(json.dumps({"metadata": meta, "spec": {"containers": [container]}, "status": status}))
+
+
+_WAITING = {
+    "phase": "Pending",
+    "qosClass": "BestEffort",
+    "conditions": [
+        {
+            "type": "PodScheduled",
+            "status": "False",
+            "reason": "Unschedulable",
+            "lastTransitionTime": "2026-01-01T10:00:01Z",
         }
-        return json.loads(json.dumps({"metadata": {"name": name, "uid": "u"}, "spec": {}, "status": status}))
+    ],
+}
+_CREATING = {
+    "phase": "Pending",
+    "hostIPs": [{"ip": "10.0.0.1"}],
+    "conditions": [
+        {"type": "Initialized", "status": "True"},
+        {"type": "PodScheduled", "status": "True", "lastTransitionTime": "2026-01-01T10:00:41Z"},
+    ],
+    "containerStatuses": [
+        {
+            "name": "base",
+            "image": "bash",
+            "imageID": "",
+            "restartCount": 0,
+            "lastState": {},
+            "state": {"waiting": {"reason": "ContainerCreating"}},
+        }
+    ],
+}
 
-    one, two = trimmed(decoded("a")), trimmed(decoded("b"))
 
-    assert one["status"] == {
-        "phase": "Pending",
-        "conditions": [{"type": "PodScheduled", "status": "True", "lastTransitionTime": "2026-01-01T10:00:41Z"}],
-        "containerStatuses": [{"name": "base", "image": "bash", "state": {"waiting": {"reason": "ContainerCreating"}}}],
+def test_trimmed_copies_keep_what_is_read():
+    creating = trimmed(_decoded("a", _CREATING), {})
+
+    assert creating == {
+        "metadata": {"name": "a", "namespace": "ns", "creationTimestamp": "2026-01-01T10:00:00Z"},
+        "spec": {"containers": [{"name": "base", "image": "bash"}]},
+        "status": {
+            "phase": "Pending",
+            "conditions": [{"type": "PodScheduled", "status": "True", "lastTransitionTime": "2026-01-01T10:00:41Z"}],
+            "containerStatuses": [
+                {"name": "base", "image": "bash", "state": {"waiting": {"reason": "ContainerCreating"}}}
+            ],
+        },
     }
-    assert one["metadata"] == {"name": "a"}
-    waiting = [
-        trimmed({**pod, "status": {"phase": "Pending", "conditions": pod["status"]["conditions"]}})
-        for pod in (decoded("c"), decoded("d"))
-    ]
-    (first,), (second,) = waiting[0]["status"]["conditions"], waiting[1]["status"]["conditions"]
-    assert first == second
-    assert first is not second
-    assert all(first_key is second_key for first_key, second_key in zip(first, second))  # waiting for a node: shared
-    assert first["lastTransitionTime"] is second["lastTransitionTime"]
-    assert (
-        one["status"]["conditions"][0]["lastTransitionTime"] is not two["status"]["conditions"][0]["lastTransitionTime"]
-    )
+    for status in (_WAITING, _CREATING):  # with a watch's shared parts or without, the same copy
+        assert trimmed(_decoded("a", status), {}) == trimmed(_decoded("a", status))
+
+
+def test_copies_of_pods_waiting_for_a_node_share_their_equal_parts():
+    shared: Dict[Any, Any] = {}
+    one, two = (trimmed(_decoded(name, _WAITING), shared) for name in ("a", "b"))
+    other_time = {
+        **_WAITING,
+        "conditions": [{**_WAITING["conditions"][0], "lastTransitionTime": "2026-01-01T10:00:02Z"}],
+    }
+    three = trimmed(_decoded("c", other_time), shared)
+    bigger = trimmed(_decoded("d", _WAITING, resources={"requests": {"cpu": "1"}}), shared)
+    counted = trimmed(_decoded("e", {**_WAITING, "phase": 1}), shared)
+    flagged = trimmed(_decoded("f", {**_WAITING, "phase": True}), shared)
+
+    assert one["spec"] is two["spec"] is three["spec"]  # one task's pods
+    assert one["status"] is two["status"]  # and, waiting since the same second, their status
+    assert one["status"] is not three["status"]
+    assert one["status"] != three["status"]
+    assert bigger["spec"] is not one["spec"]
+    assert bigger["spec"]["containers"][0]["resources"] == {"requests": {"cpu": "1"}}
+    assert counted["status"]["phase"] == 1  # 1 and True: equal in Python, not in JSON
+    assert flagged["status"]["phase"] is True
+    assert one["metadata"] is not two["metadata"]
+    assert (one["metadata"]["name"], two["metadata"]["name"]) == ("a", "b")
+    assert one["metadata"]["creationTimestamp"] is two["metadata"]["creationTimestamp"]  # its strings interned
+    creating = [trimmed(_decoded(name, _CREATING), shared) for name in ("g", "h")]
+    assert creating[0]["status"] == creating[1]["status"]
+    assert creating[0]["status"] is not creating[1]["status"]  # about to run: not worth sharing
+
+
+def test_a_watch_keeps_a_bounded_number_of_shared_parts():
+    shared: Dict[Any, Any] = {}
+    for second in range(3000):
+        condition = {
+            **_WAITING["conditions"][0],
+            "lastTransitionTime": f"2026-01-01T10:{second // 60:02d}:{second % 60:02d}Z",
+        }
+        trimmed(_decoded(f"p{second}", {**_WAITING, "conditions": [condition]}), shared)
+        assert len(shared) <= 1024
 
 
 @pytest.mark.parametrize(
