@@ -105,8 +105,7 @@ class NamespaceWatch:
         self.resource_version: Optional[str] = None
         self.synced = False
         self.stats = WatchStats()
-        self._api: Any = None  # the client of the lease, shared with the cluster's other namespace watches
-        self._lease: Optional[Lease] = None
+        self._lease: Optional[Lease] = None  # its client is shared with the cluster's other namespace watches
         self._pending_reads: Dict[str, asyncio.TimerHandle] = {}
         self.alarms = Alarms()  # the subscribers' time-outs, on one timer
         self._task: asyncio.Task = asyncio.ensure_future(self._run())
@@ -161,13 +160,11 @@ class NamespaceWatch:
 
     async def _read_one(self, name: str) -> None:
         self._pending_reads.pop(name, None)
-        if name in self.pods or name not in self.subscribers or self._api is None:
+        if name in self.pods or name not in self.subscribers or self._lease is None:
             return
-        from kubernetes_asyncio.client import CoreV1Api
-
         self.stats.reads += 1
         try:
-            response = await CoreV1Api(self._api).read_namespaced_pod(name, self.namespace, _preload_content=False)
+            response = await self._core().read_namespaced_pod(name, self.namespace, _preload_content=False)
             pod = await read_json(response)
         except ApiStatusError as error:
             if error.status == 404 and name not in self.pods:
@@ -185,9 +182,8 @@ class NamespaceWatch:
         try:
             while True:
                 try:
-                    if self._api is None:
+                    if self._lease is None:
                         self._lease = await self.registry.clients.acquire(self.connection)
-                        self._api = self._lease.api
                     if self.resource_version is None:
                         await self._relist()
                     opened, events = time.monotonic(), self.stats.events
@@ -209,16 +205,16 @@ class NamespaceWatch:
                     if getattr(error, "status", None) in _REFUSED:
                         self._refused(PodWatchRefusedError(self.namespace, error))
                         return
-                    if getattr(error, "status", None) == 401 and self._api is not None:
-                        lease, self._lease, self._api = self._lease, None, None
-                        await self.registry.clients.release(lease, renew=True)  # credentials expired: load again
+                    if getattr(error, "status", None) == 401 and self._lease is not None:
+                        expired, self._lease = self._lease, None
+                        await self.registry.clients.release(expired, renew=True)  # credentials expired: load again
                     delay = backoff.next_delay()
                     self.stats.delays.append(delay)
                     log.warning("Pod watch of %s failed (%s); reconnecting in %.1f s.", self.namespace, error, delay)
                     await asyncio.sleep(delay)
         finally:
-            lease, self._lease, self._api = self._lease, None, None
-            await self.registry.clients.release(lease)
+            last, self._lease = self._lease, None
+            await self.registry.clients.release(last)
 
     def _refused(self, error: PodWatchRefusedError) -> None:
         """Every subscriber fails at once; the next subscriber starts a new watch."""
@@ -231,7 +227,9 @@ class NamespaceWatch:
     def _core(self) -> Any:
         from kubernetes_asyncio.client import CoreV1Api
 
-        return CoreV1Api(self._api)
+        if self._lease is None:
+            raise RuntimeError(f"The pod watch of {self.namespace} has no API client")  # released: closing
+        return CoreV1Api(self._lease.api)
 
     async def _relist(self) -> None:
         # The first list asks for any resourceVersion ("0"), as client-go's reflector does: the API server answers it

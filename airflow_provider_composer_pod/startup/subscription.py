@@ -76,12 +76,16 @@ class PodSubscription:
         self._set_changed()
 
     def _set_changed(self) -> None:
-        waiter, self._waiter = self._waiter, None
-        if waiter is not None and not waiter.done():
-            self._wake_at = None
-            waiter.set_result(True)
-        else:
-            self._changed = True
+        if not self._settle(True):
+            self._changed = True  # for the next wait
+
+    def _settle(self, result: bool) -> bool:
+        """The waiting future gets ``result``; False if nothing waits."""
+        waiter, self._waiter, self._wake_at = self._waiter, None, None
+        if waiter is None or waiter.done():
+            return False
+        waiter.set_result(result)
+        return True
 
     def changed(self, timeout: float) -> asyncio.Future[bool]:
         """A future that becomes True at the first news of the pod, when its start ends the wait (running,
@@ -113,10 +117,7 @@ class PodSubscription:
         if self._wake_at > now + _SLACK:  # a later wait's time-out: ring again then
             self._alarm_at = self._wake_at
             return self._wake_at
-        self._wake_at = None
-        waiter, self._waiter = self._waiter, None
-        if waiter is not None and not waiter.done():
-            waiter.set_result(False)
+        self._settle(False)
         return None
 
     def close(self) -> None:
