@@ -99,7 +99,10 @@ class NamespaceWatch:
         self.namespace = namespace
         self.key: Tuple[str, str] = (connection.key, namespace)
         self.settings = settings
-        self.subscribers: Dict[str, List[PodSubscription]] = {}
+        # Each pod's subscription; a second one for the same pod (rare: a trigger made again while the first still
+        # runs) waits in ``_also``, so that thousands of pods do not each cost a list.
+        self.subscribers: Dict[str, PodSubscription] = {}
+        self._also: Dict[str, List[PodSubscription]] = {}
         self.pods: Dict[str, Dict[str, Any]] = {}
         self.shared: Dict[Any, Any] = {}  # the parts the pods' copies share (``story.trimmed``)
         self.resource_version: Optional[str] = None
@@ -113,7 +116,10 @@ class NamespaceWatch:
     # ----------------------------------------------------------------------------------------- subscribers
     def subscribe(self, name: str) -> PodSubscription:
         subscription = PodSubscription(self, name)
-        self.subscribers.setdefault(name, []).append(subscription)
+        if name in self.subscribers:
+            self._also.setdefault(name, []).append(subscription)
+        else:
+            self.subscribers[name] = subscription
         if name in self.pods:
             subscription.deliver(self.pods[name], live=False)
         elif self.synced:  # created just now (its ADDED is on the way), or gone: read it if the watch stays silent
@@ -121,12 +127,18 @@ class NamespaceWatch:
         return subscription
 
     def unsubscribe(self, subscription: PodSubscription) -> None:
-        subscribers = self.subscribers.get(subscription.name, [])
-        if subscription in subscribers:
-            subscribers.remove(subscription)
-        if not subscribers:
-            self.subscribers.pop(subscription.name, None)
-            handle = self._pending_reads.pop(subscription.name, None)
+        name, also = subscription.name, self._also.get(subscription.name, [])
+        if subscription in also:
+            also.remove(subscription)
+        elif self.subscribers.get(name) is subscription:
+            if also:
+                self.subscribers[name] = also.pop(0)
+            else:
+                del self.subscribers[name]
+        if not also:
+            self._also.pop(name, None)
+        if name not in self.subscribers:
+            handle = self._pending_reads.pop(name, None)
             if handle is not None:
                 handle.cancel()
         if not self.subscribers:
@@ -147,8 +159,12 @@ class NamespaceWatch:
         handle = self._pending_reads.pop(name, None)
         if handle is not None:
             handle.cancel()
-        for subscription in list(self.subscribers.get(name, ())):
+        for subscription in self._subscriptions(name):
             subscription.deliver(pod, live)
+
+    def _subscriptions(self, name: str) -> List[PodSubscription]:
+        first = self.subscribers.get(name)
+        return [] if first is None else [first, *self._also.get(name, ())]
 
     def _schedule_read(self, name: str) -> None:
         if name in self._pending_reads:
@@ -220,8 +236,8 @@ class NamespaceWatch:
         """Every subscriber fails at once; the next subscriber starts a new watch."""
         log.error("%s", error)
         self.registry.forget(self)
-        for subscriptions in list(self.subscribers.values()):
-            for subscription in subscriptions:
+        for name in list(self.subscribers):
+            for subscription in self._subscriptions(name):
                 subscription.fail(error)
 
     def _core(self) -> Any:

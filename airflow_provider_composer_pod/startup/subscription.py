@@ -30,7 +30,7 @@ class PodSubscription:
         "_alarms",
         "pod",
         "known",
-        "observed",
+        "_observed",
         "error",
         "_changed",
         "_waiter",
@@ -44,7 +44,7 @@ class PodSubscription:
         self._alarms = watch.alarms
         self.pod: Optional[Dict[str, Any]] = None
         self.known = False  # whether any state (including "deleted") has arrived
-        self.observed: Dict[str, float] = {}
+        self._observed: Optional[Dict[str, float]] = None  # made at the first observation
         self.error: Optional[Exception] = None
         # Thousands wait at once: a flag, a bare future while waiting, and the watch's shared alarms for the time-out
         # (not an Event, a task or a timer per wait).
@@ -57,15 +57,24 @@ class PodSubscription:
     def closed(self) -> bool:
         return self._watch is None
 
+    @property
+    def observed(self) -> Dict[str, float]:
+        return dict(self._observed or {})
+
+    def _observe(self, what: str, now: float) -> None:
+        if self._observed is None:
+            self._observed = {}
+        self._observed.setdefault(what, now)
+
     def deliver(self, pod: Optional[Dict[str, Any]], live: bool) -> None:
         first, self.known = not self.known, True
         self.pod = pod
         if pod is not None and live:
             now = time.time()
             if is_scheduled(pod):
-                self.observed.setdefault("scheduled", now)
+                self._observe("scheduled", now)
             if ((pod.get("status") or {}).get("phase") or "Pending") not in ("Pending", "Unknown"):
-                self.observed.setdefault("started", now)
+                self._observe("started", now)
         # The wait acts on the first news and on a state that ends it: a pod still starting (scheduled, pulling,
         # creating) updates the state without waking the waiter, several times for each of thousands of pods.
         if first or classify(pod)[0] != PENDING:

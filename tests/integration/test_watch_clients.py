@@ -90,3 +90,30 @@ async def test_a_client_that_fails_to_load_is_not_kept():
         with pytest.raises(Exception, match="missing|context"):
             await clients.acquire(broken)
         assert len(clients) == 0
+
+
+async def test_two_triggers_of_one_pod_are_each_told_in_any_order_of_leaving(k8s_emulator, connection):
+    # A trigger made again while the first still runs (a triggerer picking up a trigger it already holds): both
+    # subscribe to the same pod; whichever leaves first, the other is still told, and the watch closes after both.
+    namespace = "composer-user-workloads"
+    k8s_emulator.scenario(pod_name="twice", schedule_delay=1.0, run_duration=5)
+    k8s_emulator.create("pods", _pod("twice"), namespace)
+    registry = PodWatchRegistry()
+    for leaves_first in (0, 1):
+        subscriptions = [registry.subscribe(connection, namespace, "twice") for _ in range(3)]
+        subscriptions[leaves_first].close()
+        staying = [s for s in subscriptions if not s.closed]
+        await asyncio.wait_for(asyncio.gather(*(_told(s) for s in staying)), timeout=15)
+        assert [s.pod["metadata"]["name"] for s in staying] == ["twice", "twice"]
+        for subscription in staying:
+            subscription.close()
+        assert not registry.watches  # the last one out closed the watch
+    started = await wait_for_start(connection, namespace, "twice", deadline=time.time() + 30, registry=registry)
+    assert started.state == "started"
+    assert set(started.observed) <= {"scheduled", "started"}
+    assert not registry.watches
+
+
+async def _told(subscription: Any) -> None:
+    while not subscription.known:
+        await subscription.changed(10)
