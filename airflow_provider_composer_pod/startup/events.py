@@ -64,8 +64,12 @@ def _decoder() -> Optional[Callable[[bytes], Any]]:
         import msgspec
     except ImportError:
         return None
-    decode = msgspec.json.Decoder(_Event).decode
     errors = (msgspec.DecodeError, msgspec.ValidationError)
+    try:  # a msgspec that cannot read the schema, or reads a key as required, is not used
+        decode = msgspec.json.Decoder(_Event).decode
+        decode(b'{"object":{"metadata":{}}}')
+    except Exception:
+        return None
 
     def decode_or_json(line: bytes) -> Any:
         try:
