@@ -60,6 +60,10 @@ TEST_DEPS = [
 # newest google-re2 is an sdist that does not build, so take its wheels only.
 AIRFLOW_26_PINS = ["pendulum<3", "flask-session<0.6", "connexion[flask]<3"]
 AIRFLOW_26_FLAGS = ["--only-binary", "google-re2"]
+# cryptography 51 made its MultiFernet's attributes read-only, and Airflow 2.11.2's get_fernet sets one (AttributeError
+# on every connection write: `airflow connections add`, `dags test`). Composer's Airflow 2 images ship the cryptography
+# of their Airflow's constraints, from before 51; so does this cell (requirements/ui-af2.lock has 50.0.2).
+AIRFLOW_211_PINS = ["cryptography<51"]
 
 
 def _python(version: str) -> str:
@@ -91,14 +95,14 @@ CELLS: List[Dict[str, Any]] = [
     # ... and the last provider with the old module paths (operators.kubernetes_pod, triggers.kubernetes_pod).
     {"python": "3.8", "airflow": "2.6.3", "provider": "5.2.2", "pins": AIRFLOW_26_PINS, "flags": AIRFLOW_26_FLAGS},
     # The newest Airflow 2 across every provider generation.
-    {"python": "3.11", "airflow": "2.11.2", "provider": "4.4.0", "ignore": STANDALONE},
-    {"python": "3.11", "airflow": "2.11.2", "provider": "5.3.0", "ignore": STANDALONE},
-    {"python": "3.11", "airflow": "2.11.2", "provider": "6.1.0", "ignore": STANDALONE},
-    {"python": "3.11", "airflow": "2.11.2", "provider": "7.14.0", "ignore": STANDALONE},
-    {"python": "3.11", "airflow": "2.11.2", "provider": "8.4.2", "ignore": STANDALONE},
-    {"python": "3.11", "airflow": "2.11.2", "provider": "9.0.1", "ignore": STANDALONE},
+    {"python": "3.11", "airflow": "2.11.2", "provider": "4.4.0", "pins": AIRFLOW_211_PINS, "ignore": STANDALONE},
+    {"python": "3.11", "airflow": "2.11.2", "provider": "5.3.0", "pins": AIRFLOW_211_PINS, "ignore": STANDALONE},
+    {"python": "3.11", "airflow": "2.11.2", "provider": "6.1.0", "pins": AIRFLOW_211_PINS, "ignore": STANDALONE},
+    {"python": "3.11", "airflow": "2.11.2", "provider": "7.14.0", "pins": AIRFLOW_211_PINS, "ignore": STANDALONE},
+    {"python": "3.11", "airflow": "2.11.2", "provider": "8.4.2", "pins": AIRFLOW_211_PINS, "ignore": STANDALONE},
+    {"python": "3.11", "airflow": "2.11.2", "provider": "9.0.1", "pins": AIRFLOW_211_PINS, "ignore": STANDALONE},
     # every 10.x so far declares apache-airflow>=2.11
-    {"python": "3.11", "airflow": "2.11.2", "provider": "10.25.0", "ignore": STANDALONE},
+    {"python": "3.11", "airflow": "2.11.2", "provider": "10.25.0", "pins": AIRFLOW_211_PINS, "ignore": STANDALONE},
     # Airflow 3: the development pair, and the newer Pythons. `make test` runs the whole suite on this very pair
     # (requirements/dev.lock); here, the installed wheel's own checks only. The KPO feature tests (about 3 minutes of
     # worker processes) run in `make test` and on the Airflow 2 cell above; the newer Pythons would only repeat them.
