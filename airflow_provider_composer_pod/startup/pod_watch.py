@@ -63,6 +63,16 @@ class PodWatchRefusedError(Exception):
 _REFUSED = frozenset({400, 403, 404})
 
 
+def server_status(error: BaseException) -> Optional[int]:
+    """The HTTP status the API server answered with, if ``error`` is such an answer. Not aiohttp's own errors: one
+    that could not parse a response (a connection cut mid-header) carries a 400 of its own, and is retried."""
+    from kubernetes_asyncio.client.exceptions import ApiException
+
+    if isinstance(error, (ApiStatusError, ApiException)):
+        return getattr(error, "status", None)
+    return None
+
+
 class _Expired(Exception):
     """410 Gone: the resourceVersion is too old; list again."""
 
@@ -218,10 +228,11 @@ class NamespaceWatch:
                 except Exception as error:
                     self.stats.errors += 1
                     self.stats.last_error = repr(error)
-                    if getattr(error, "status", None) in _REFUSED:
+                    status = server_status(error)
+                    if status in _REFUSED:
                         self._refused(PodWatchRefusedError(self.namespace, error))
                         return
-                    if getattr(error, "status", None) == 401 and self._lease is not None:
+                    if status == 401 and self._lease is not None:
                         expired, self._lease = self._lease, None
                         await self.registry.clients.release(expired, renew=True)  # credentials expired: load again
                     delay = backoff.next_delay()
