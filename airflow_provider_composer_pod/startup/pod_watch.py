@@ -36,6 +36,7 @@ from airflow_provider_composer_pod.kube.cluster import (
     read_json,
 )
 from airflow_provider_composer_pod.kube.json_list import list_items
+from airflow_provider_composer_pod.kube.retries import is_api_exception
 from airflow_provider_composer_pod.startup.alarms import Alarms
 from airflow_provider_composer_pod.startup.clients import ApiClients, Lease
 from airflow_provider_composer_pod.startup.events import watch_event
@@ -66,9 +67,7 @@ _REFUSED = frozenset({400, 403, 404})
 def server_status(error: BaseException) -> Optional[int]:
     """The HTTP status the API server answered with, if ``error`` is such an answer. Not aiohttp's own errors: one
     that could not parse a response (a connection cut mid-header) carries a 400 of its own, and is retried."""
-    from kubernetes_asyncio.client.exceptions import ApiException
-
-    if isinstance(error, (ApiStatusError, ApiException)):
+    if isinstance(error, ApiStatusError) or is_api_exception(error):
         return getattr(error, "status", None)
     return None
 
